@@ -1,0 +1,1 @@
+"""Kleidi: account lifecycle and credential self-service for a university."""

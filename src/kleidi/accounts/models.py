@@ -1,0 +1,202 @@
+"""Accounts: the credentials a person uses for the university's services.
+
+An account is Django's user model. Its username is unique for ever and
+case-insensitively (R7): rows are never deleted, and the database enforces
+uniqueness on the lowercased name. Every state change goes through
+`kleidi.accounts.services` (R22), never through direct saves.
+"""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kleidi.people.models import Affiliation, Person, School
+
+
+class AccountKind(models.TextChoices):
+    UNDERGRADUATE = "undergraduate", _("undergraduate")
+    POSTGRADUATE = "postgraduate", _("postgraduate")
+    PHD = "phd", _("PhD candidate")
+    STAFF = "staff", _("staff")
+    EXTERNAL = "external", _("external")
+
+
+RENEWABLE_KINDS = frozenset({AccountKind.POSTGRADUATE, AccountKind.PHD})
+
+
+class AccountState(models.TextChoices):
+    PENDING = "pending", _("pending (no password yet)")
+    ACTIVE = "active", _("active")
+    EXPIRED = "expired", _("expired")
+    DISABLED = "disabled", _("disabled")
+    RETIRED = "retired", _("retired")
+
+
+class StaffRole(models.TextChoices):
+    NONE = "", _("member")
+    SECRETARIAT = "secretariat", _("school secretariat")
+    HELPDESK = "helpdesk", _("helpdesk operator")
+
+
+# What each staff role may do in the helpdesk console (Django admin).
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    StaffRole.HELPDESK: frozenset(
+        {
+            "people.view_school",
+            "people.add_school",
+            "people.change_school",
+            "people.view_person",
+            "people.change_person",
+            "people.view_affiliation",
+            "people.change_affiliation",
+            "accounts.view_account",
+            "accounts.change_account",
+            "accounts.view_secretariatmembership",
+            "accounts.add_secretariatmembership",
+            "accounts.delete_secretariatmembership",
+            "audit.view_auditevent",
+            "notifications.view_outboxmessage",
+            "sheets.view_sheetupload",
+            "sheets.add_sheetupload",
+        }
+    ),
+    StaffRole.SECRETARIAT: frozenset(
+        {
+            "people.view_person",
+            "people.view_affiliation",
+            "accounts.view_account",
+            "sheets.view_sheetupload",
+            "sheets.add_sheetupload",
+        }
+    ),
+}
+
+
+class AccountManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+    def create_superuser(self, username, password=None, **extra):
+        """`kleidi createsuperuser` makes a helpdesk operator (the console's top role)."""
+        account = self.model(
+            username=username.lower(),
+            kind=AccountKind.STAFF,
+            state=AccountState.ACTIVE,
+            role=StaffRole.HELPDESK,
+        )
+        account.set_password(password)
+        account.save(using=self._db)
+        return account
+
+
+class Account(AbstractBaseUser):
+    username = models.CharField(_("username"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="accounts", null=True, blank=True
+    )
+    affiliation = models.ForeignKey(
+        Affiliation, on_delete=models.PROTECT, related_name="accounts", null=True, blank=True
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="accounts", null=True, blank=True
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=AccountState.choices, default=AccountState.PENDING
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    role = models.CharField(
+        _("staff role"), max_length=16, choices=StaffRole.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    last_expiry_reminder_days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = AccountManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="account_username_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=AccountState.values),
+                name="account_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AccountKind.values),
+                name="account_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def email(self) -> str:
+        """Where Kleidi writes to the member: the external email (R1)."""
+        return self.person.external_email if self.person_id else ""
+
+    @property
+    def is_past_expiry(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def effective_state(self) -> str:
+        """R21: an account past its expiry counts as expired even before the nightly run."""
+        if self.state in (AccountState.ACTIVE, AccountState.PENDING) and self.is_past_expiry:
+            return AccountState.EXPIRED
+        return self.state
+
+    @property
+    def is_active(self) -> bool:
+        """Django signs in only active accounts within their expiry."""
+        return self.effective_state == AccountState.ACTIVE
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.role) and self.is_active
+
+    @property
+    def is_superuser(self) -> bool:
+        return False
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        return self.is_staff and perm in ROLE_PERMISSIONS.get(self.role, frozenset())
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(p, obj) for p in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        perms = ROLE_PERMISSIONS.get(self.role, frozenset())
+        return self.is_staff and any(p.startswith(f"{app_label}.") for p in perms)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("accounts are never deleted: usernames are unique for ever (R7)")
+
+
+class SecretariatMembership(models.Model):
+    """A secretariat account acts for one school (R8)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="secretariat")
+
+    class Meta:
+        verbose_name = _("secretariat membership")
+        verbose_name_plural = _("secretariat memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "school"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} → {self.school.code}"

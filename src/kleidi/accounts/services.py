@@ -1,0 +1,343 @@
+"""The account service: the only writer of account state (R22).
+
+Each function validates the transition, writes the change, appends its audit
+event (R29) and, where the member must be told, its outbox message (R30), all
+in one transaction. Views, commands, the admin and the sheets call these.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kleidi.accounts import usernames
+from kleidi.accounts.models import RENEWABLE_KINDS, Account, AccountKind, AccountState
+from kleidi.accounts.signals import account_changed, welcome_due
+from kleidi.audit.services import record
+from kleidi.errors import error
+from kleidi.notifications.services import queue_message
+
+S = AccountState
+
+# R22: which states each state may move to. Retired is final (R6).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.ACTIVE, S.EXPIRED, S.DISABLED, S.RETIRED}),
+    S.ACTIVE: frozenset({S.EXPIRED, S.DISABLED, S.RETIRED, S.PENDING}),
+    S.EXPIRED: frozenset({S.ACTIVE, S.PENDING, S.DISABLED, S.RETIRED}),
+    S.DISABLED: frozenset({S.ACTIVE, S.PENDING, S.EXPIRED, S.RETIRED}),
+    S.RETIRED: frozenset(),
+}
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """R14: an account given a date expires at the end of that day, Europe/Athens."""
+    athens = ZoneInfo("Europe/Athens")
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=athens)
+
+
+def local_today() -> dt.date:
+    return timezone.localdate(timezone.now(), ZoneInfo("Europe/Athens"))
+
+
+def _transition(
+    account: Account,
+    new_state: str,
+    action: str,
+    *,
+    actor=None,
+    client_ip=None,
+    details: dict | None = None,
+    extra_fields: tuple[str, ...] = (),
+) -> Account:
+    old_state = account.state
+    if account.state == S.RETIRED:
+        raise error("account.retired", username=account.username)
+    if new_state != old_state and new_state not in TRANSITIONS[old_state]:
+        raise error("account.transition", username=account.username, old=old_state, new=new_state)
+    account.state = new_state
+    account.state_changed_at = timezone.now()
+    account.save(update_fields=["state", "state_changed_at", *extra_fields])
+    record(
+        action,
+        actor=actor,
+        client_ip=client_ip,
+        target=account,
+        school=account.school,
+        details={"from": old_state, "to": new_state, **(details or {})},
+    )
+    account_changed.send(sender=Account, account=account, action=action)
+    return account
+
+
+def _locked(account: Account) -> Account:
+    """Re-read the account under a row lock so concurrent changes serialise."""
+    return Account.objects.select_for_update().select_related("person", "school").get(pk=account.pk)
+
+
+@transaction.atomic
+def create_account(
+    *,
+    username: str,
+    kind: str,
+    person=None,
+    affiliation=None,
+    school=None,
+    expires_at: dt.datetime | None = None,
+    role: str = "",
+    actor=None,
+    client_ip: str | None = None,
+    welcome: bool = True,
+) -> Account:
+    """Create a pending account and send its welcome (R3, R5, R7, R11)."""
+    name = usernames.validate_new_username(username, kind)
+    if school is None and affiliation is not None:
+        school = affiliation.school
+    account = Account(
+        username=name,
+        kind=kind,
+        person=person,
+        affiliation=affiliation,
+        school=school,
+        expires_at=expires_at,
+        role=role,
+        state=S.PENDING,
+    )
+    account.set_unusable_password()
+    account.save()
+    record(
+        "account.created",
+        actor=actor,
+        client_ip=client_ip,
+        target=account,
+        school=school,
+        details={"kind": kind, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    account_changed.send(sender=Account, account=account, action="account.created")
+    if welcome and person is not None and person.external_email:
+        welcome_due.send(sender=Account, account=account, reason="created")
+    return account
+
+
+@transaction.atomic
+def activate_account(account: Account, *, actor=None, client_ip=None) -> Account:
+    """Pending → active once the member has set a password (R22)."""
+    account = _locked(account)
+    if account.state == S.ACTIVE:
+        return account
+    return _transition(account, S.ACTIVE, "account.activated", actor=actor, client_ip=client_ip)
+
+
+@transaction.atomic
+def expire_account(account: Account, *, actor=None, client_ip=None) -> Account:
+    """R21: past its expiry date the account is expired (renewable)."""
+    account = _locked(account)
+    return _transition(account, S.EXPIRED, "account.expired", actor=actor, client_ip=client_ip)
+
+
+@transaction.atomic
+def disable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
+    """The helpdesk disables an account (reversible)."""
+    account = _locked(account)
+    return _transition(
+        account,
+        S.DISABLED,
+        "account.disabled",
+        actor=actor,
+        client_ip=client_ip,
+        details={"reason": reason} if reason else None,
+    )
+
+
+def _usable_state(account: Account) -> str:
+    """The state an account returns to: expired if past expiry, else by its password."""
+    if account.is_past_expiry:
+        return S.EXPIRED
+    return S.ACTIVE if account.has_usable_password() else S.PENDING
+
+
+@transaction.atomic
+def enable_account(account: Account, *, actor, client_ip=None) -> Account:
+    """The helpdesk re-enables a disabled account."""
+    account = _locked(account)
+    if account.state != S.DISABLED:
+        raise error(
+            "account.transition", username=account.username, old=account.state, new=S.ACTIVE
+        )
+    return _transition(
+        account, _usable_state(account), "account.enabled", actor=actor, client_ip=client_ip
+    )
+
+
+@transaction.atomic
+def retire_account(account: Account, *, actor=None, reason: str = "", client_ip=None) -> Account:
+    """R6: disabled for ever; never renewed, never reactivated."""
+    account = _locked(account)
+    return _transition(
+        account,
+        S.RETIRED,
+        "account.retired",
+        actor=actor,
+        client_ip=client_ip,
+        details={"reason": reason} if reason else None,
+    )
+
+
+@transaction.atomic
+def reactivate_account(
+    account: Account,
+    *,
+    expires_at: dt.datetime,
+    affiliation=None,
+    actor=None,
+    client_ip=None,
+) -> Account:
+    """R17: an earlier postgraduate/PhD/other account of the same person comes back.
+
+    It keeps its username, gets the new expiry and a new initialisation link.
+    The old password stops working: the account is pending until the member
+    sets a new one through the link (docs/lifecycle.md says why).
+    """
+    account = _locked(account)
+    if account.state == S.RETIRED or account.kind == AccountKind.UNDERGRADUATE:
+        raise error("account.not_reactivatable", value=account.username)
+    account.expires_at = expires_at
+    fields = ["expires_at", "password"]
+    if affiliation is not None:
+        account.affiliation = affiliation
+        account.kind = affiliation.kind
+        account.school = affiliation.school
+        fields += ["affiliation", "kind", "school"]
+    account.set_unusable_password()
+    _transition(
+        account,
+        S.PENDING,
+        "account.reactivated",
+        actor=actor,
+        client_ip=client_ip,
+        details={"expires_at": expires_at.isoformat()},
+        extra_fields=tuple(fields),
+    )
+    if account.person_id and account.person.external_email:
+        welcome_due.send(sender=Account, account=account, reason="reactivated")
+    return account
+
+
+def check_renewal(account: Account, new_expiry: dt.date, *, today: dt.date | None = None) -> None:
+    """R20 checks, shared by the renewal sheet and any single renewal."""
+    today = today or local_today()
+    if account.kind not in RENEWABLE_KINDS:
+        raise error("account.not_renewable", value=account.username)
+    if account.state == S.RETIRED:
+        raise error("account.retired", username=account.username)
+    if new_expiry <= today:
+        raise error("date.past", value=new_expiry.isoformat())
+    limit = add_years(today, settings.RENEWAL_MAX_YEARS)
+    if new_expiry > limit:
+        raise error(
+            "expiry.too_far", value=new_expiry.isoformat(), years=settings.RENEWAL_MAX_YEARS
+        )
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@transaction.atomic
+def renew_account(account: Account, *, new_expiry: dt.date, actor=None, client_ip=None) -> Account:
+    """R20: a new expiry date; an expired account is re-enabled; the member is told."""
+    account = _locked(account)
+    check_renewal(account, new_expiry)
+    old_expiry = account.expires_at
+    account.expires_at = end_of_day(new_expiry)
+    account.last_expiry_reminder_days = None
+    new_state = account.state
+    if account.state == S.EXPIRED:
+        new_state = S.ACTIVE if account.has_usable_password() else S.PENDING
+    _transition(
+        account,
+        new_state,
+        "account.renewed",
+        actor=actor,
+        client_ip=client_ip,
+        details={
+            "old_expiry": old_expiry.isoformat() if old_expiry else None,
+            "new_expiry": account.expires_at.isoformat(),
+        },
+        extra_fields=("expires_at", "last_expiry_reminder_days"),
+    )
+    if account.email:
+        queue_message(
+            "renewal",
+            to=account.email,
+            account=account,
+            context={"account": account, "expiry": new_expiry, "base_url": settings.BASE_URL},
+        )
+    return account
+
+
+def expire_due_accounts(*, now: dt.datetime | None = None) -> list[str]:
+    """R21 nightly: mark every account past its expiry as expired; return the usernames."""
+    now = now or timezone.now()
+    due = Account.objects.filter(
+        state__in=[S.ACTIVE, S.PENDING], expires_at__isnull=False, expires_at__lte=now
+    ).values_list("pk", flat=True)
+    expired = []
+    for pk in list(due):
+        with transaction.atomic():
+            account = _locked(Account(pk=pk))
+            if account.state in (S.ACTIVE, S.PENDING) and account.expires_at <= now:
+                _transition(account, S.EXPIRED, "account.expired")
+                expired.append(account.username)
+    return expired
+
+
+def send_expiry_reminders(*, today: dt.date | None = None) -> list[tuple[str, int]]:
+    """R21: remind members (and supervisors) 30 and 7 days before expiry, once each."""
+    today = today or local_today()
+    sent = []
+    for days in sorted(settings.EXPIRY_REMINDER_DAYS, reverse=True):
+        day_end = end_of_day(today + dt.timedelta(days=days))
+        candidates = Account.objects.filter(
+            state__in=[S.ACTIVE, S.PENDING],
+            expires_at__gt=day_end - dt.timedelta(days=1),
+            expires_at__lte=day_end,
+        ).select_related("person", "affiliation")
+        for account in candidates:
+            if account.last_expiry_reminder_days is not None and (
+                account.last_expiry_reminder_days <= days
+            ):
+                continue
+            with transaction.atomic():
+                _remind(account, days)
+            sent.append((account.username, days))
+    return sent
+
+
+def _remind(account: Account, days: int) -> None:
+    expiry_day = (account.expires_at - dt.timedelta(seconds=1)).astimezone(
+        ZoneInfo("Europe/Athens")
+    )
+    context = {"account": account, "days": days, "expiry": expiry_day.date()}
+    if account.email:
+        queue_message("expiry_reminder", to=account.email, account=account, context=context)
+    affiliation = account.affiliation
+    if account.kind in RENEWABLE_KINDS and affiliation and affiliation.supervisor_email:
+        queue_message(
+            "expiry_reminder_supervisor",
+            to=affiliation.supervisor_email,
+            account=account,
+            context={**context, "supervisor_name": affiliation.supervisor_name},
+        )
+    account.last_expiry_reminder_days = days
+    account.save(update_fields=["last_expiry_reminder_days"])
+    record(
+        "account.expiry_reminder",
+        target=account,
+        school=account.school,
+        details={"days": days},
+    )

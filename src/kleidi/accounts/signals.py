@@ -1,0 +1,16 @@
+"""Signals the account service sends so that later layers can act in the same transaction.
+
+Dependencies run one way (DESIGN §3): credentials and directory build on
+accounts, so the account service announces what happened and they listen.
+Receivers run synchronously, inside the service's transaction.
+"""
+
+from django.dispatch import Signal
+
+# A new or reactivated account needs its welcome: username and activation link (R3).
+# Arguments: account, reason ("created" or "reactivated").
+welcome_due = Signal()
+
+# An account changed and the directory should follow (R28).
+# Arguments: account, action (the audit action name).
+account_changed = Signal()

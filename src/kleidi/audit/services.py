@@ -1,0 +1,46 @@
+"""Writing audit events (R29): one function every app calls.
+
+Details must never hold a password or a token; `record` drops keys that look
+like one, so a careless caller cannot leak a secret into the log.
+"""
+
+from typing import Any
+
+from django.db import models
+
+from kleidi.audit.models import AuditEvent
+
+SECRET_KEYS = ("password", "token", "secret")
+
+
+def _clean(details: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {}
+    for key, value in details.items():
+        if any(word in key.lower() for word in SECRET_KEYS):
+            continue
+        cleaned[key] = _clean(value) if isinstance(value, dict) else value
+    return cleaned
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    client_ip: str | None = None,
+    target: models.Model | None = None,
+    school=None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Call inside the transaction of the change it describes."""
+    actor_name = getattr(actor, "username", "") if actor is not None else ""
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor_name or "system",
+        client_ip=client_ip or None,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        school=school,
+        details=_clean(details or {}),
+    )

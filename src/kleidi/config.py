@@ -1,0 +1,82 @@
+"""Reading Kleidi's configuration from the environment.
+
+Each reader names the variable it reads, so a bad value stops start-up with a
+message that says which variable to fix (docs/configuration.md lists them).
+"""
+
+import os
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ConfigError(ImproperlyConfigured):
+    """A configuration variable has a value Kleidi cannot use."""
+
+    def __init__(self, name: str, problem: str):
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigError(name, f"must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return list(default)
+    return [item.strip().lower() for item in raw.split(",") if item.strip()]
+
+
+def env_regex(name: str, default: str) -> str:
+    value = env_str(name, default)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ConfigError(name, f"not a valid regular expression: {exc}") from None
+    return value
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(name, f"expected a URL starting with {' or '.join(schemes)}://")
+    return value.rstrip("/")
+
+
+def env_domains(name: str, default: list[str]) -> list[str]:
+    domains = env_list(name, default)
+    pattern = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+    for domain in domains:
+        if not pattern.match(domain):
+            raise ConfigError(name, f"{domain!r} is not a domain name")
+    return domains

@@ -1,0 +1,152 @@
+"""Writing messages to the outbox and delivering them with retries (R30).
+
+`queue_message` renders a message (Greek first, then English, in one mail)
+and writes it in the caller's transaction; once that transaction commits a
+task asks the worker to deliver. `deliver_due` sends what is due and backs
+off exponentially on failure, so nothing is lost while SMTP is down.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from kleidi.notifications.models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+LANGUAGES = ("el", "en")
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def render_message(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML of `template` in Greek followed by English.
+
+    Each `notifications/email/<template>.<lang>.txt` has the subject on its
+    first line, a blank line, then the body.
+    """
+    subjects, bodies = [], []
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            rendered = render_to_string(
+                f"notifications/email/{template}.{lang}.txt", {**context, "lang": lang}
+            )
+        subject, _, body = rendered.strip().partition("\n")
+        subjects.append(subject.strip())
+        bodies.append(body.strip())
+    subject = " / ".join(dict.fromkeys(subjects))
+    text = f"{bodies[0]}\n\n-- English --\n\n{bodies[1]}\n"
+    html = render_to_string("notifications/email/layout.html", {"parts": bodies})
+    return subject, text, html
+
+
+def queue_message(template: str, *, to: str, context: dict, account=None) -> OutboxMessage:
+    """Write one message to the outbox in the current transaction."""
+    subject, text, html = render_message(template, context)
+    message = OutboxMessage.objects.create(
+        template=template,
+        to=to,
+        subject=subject[:250],
+        body_text=text,
+        body_html=html,
+        account=account,
+    )
+    transaction.on_commit(schedule_delivery)
+    return message
+
+
+def schedule_delivery(run_after=None) -> None:
+    """Ask a worker to deliver; the outbox itself is the source of truth."""
+    from kleidi.notifications.tasks import deliver_outbox
+
+    task = deliver_outbox.using(run_after=run_after) if run_after else deliver_outbox
+    try:
+        task.enqueue()
+    except Exception:
+        # The message is safe in the outbox; `kleidi outbox retry` or the next
+        # message's task will deliver it.
+        logger.exception("could not enqueue outbox delivery")
+
+
+def backoff(attempts: int) -> timedelta:
+    delay = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return min(delay, MAX_BACKOFF)
+
+
+def deliver_due(limit: int = 100) -> dict[str, int]:
+    """Send the messages that are due; return counts of sent, retried and failed."""
+    now = timezone.now()
+    counts = {"sent": 0, "retried": 0, "failed": 0}
+    ids = list(
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return counts
+    connection = get_connection(fail_silently=False)
+    for pk in ids:
+        with transaction.atomic():
+            message = (
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=OutboxStatus.PENDING)
+                .first()
+            )
+            if message is None:
+                continue
+            outcome = _deliver_one(message, connection)
+            counts[outcome] += 1
+    next_due = (
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if next_due is not None and counts["retried"]:
+        schedule_delivery(run_after=next_due)
+    return counts
+
+
+def _deliver_one(message: OutboxMessage, connection) -> str:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        connection=connection,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    message.attempts += 1
+    try:
+        email.send()
+    except Exception as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            message.status = OutboxStatus.FAILED
+            outcome = "failed"
+        else:
+            message.next_attempt_at = timezone.now() + backoff(message.attempts)
+            outcome = "retried"
+        logger.warning("outbox message %s not sent: %s", message.pk, message.last_error)
+    else:
+        message.status = OutboxStatus.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        outcome = "sent"
+    message.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "sent_at"])
+    return outcome
+
+
+def retry_failed(ids: list[int] | None = None) -> int:
+    """Put failed (or the given) messages back in the queue now."""
+    unsent = OutboxMessage.objects.exclude(status=OutboxStatus.SENT)
+    queryset = unsent.filter(pk__in=ids) if ids else unsent.filter(status=OutboxStatus.FAILED)
+    count = queryset.update(status=OutboxStatus.PENDING, next_attempt_at=timezone.now(), attempts=0)
+    if count:
+        transaction.on_commit(schedule_delivery)
+    return count

@@ -1,0 +1,68 @@
+"""Writing people's data (R2): only the secretariat's feeds and sheets or the helpdesk.
+
+Every change is audited with its before and after values.
+"""
+
+from django.db import transaction
+
+from kleidi.audit.services import record
+from kleidi.people.models import Person
+
+AUDITED_FIELDS = (
+    "surname",
+    "given_name",
+    "father_name",
+    "mother_name",
+    "latin_surname",
+    "address",
+    "area",
+    "postcode",
+    "mobile",
+    "external_email",
+)
+
+
+def diff(person: Person, changes: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The fields whose value would change, with before and after."""
+    return {
+        field: {"before": getattr(person, field), "after": value}
+        for field, value in changes.items()
+        if field in AUDITED_FIELDS and getattr(person, field) != value
+    }
+
+
+@transaction.atomic
+def create_person(*, actor=None, client_ip=None, school=None, **fields) -> Person:
+    person = Person(**fields)
+    person.save()
+    record(
+        "person.created",
+        actor=actor,
+        client_ip=client_ip,
+        target=person,
+        school=school,
+        details={"after": {f: fields[f] for f in AUDITED_FIELDS if fields.get(f)}},
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(
+    person: Person, changes: dict[str, str], *, actor=None, client_ip=None, school=None
+) -> dict:
+    """Apply `changes`; audit them as `data.changed` with before and after. Returns the diff."""
+    changed = diff(person, changes)
+    if not changed:
+        return {}
+    for field, values in changed.items():
+        setattr(person, field, values["after"])
+    person.save(update_fields=[*changed, "updated_at"])
+    record(
+        "data.changed",
+        actor=actor,
+        client_ip=client_ip,
+        target=person,
+        school=school,
+        details={"changes": changed},
+    )
+    return changed

@@ -1,0 +1,72 @@
+"""Checks of a person's contact data, shared by the sheets, the admin and the registry.
+
+R1 external email, R12 mobile, R13 supervisor email. Each returns the
+normalised value or raises a ValidationError with a stable code.
+"""
+
+import phonenumbers
+from django.conf import settings
+from email_validator import EmailNotValidError, validate_email
+
+from kleidi.errors import error
+
+
+def _syntax_email(value: str) -> str | None:
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return result.normalized
+
+
+def is_institutional(domain: str) -> bool:
+    """R1: an institutional domain or any subdomain of one."""
+    domain = domain.lower().rstrip(".")
+    return any(
+        domain == inst or domain.endswith("." + inst) for inst in settings.INSTITUTIONAL_DOMAINS
+    )
+
+
+def clean_external_email(value: str) -> str:
+    """R1: a syntactically valid address outside the institution."""
+    value = (value or "").strip()
+    if not value:
+        raise error("email.required")
+    normalised = _syntax_email(value)
+    if normalised is None:
+        raise error("email.invalid", value=value)
+    local, _, domain = normalised.rpartition("@")
+    if is_institutional(domain):
+        raise error("email.institutional", value=value)
+    return f"{local}@{domain.lower()}"
+
+
+def clean_supervisor_email(value: str) -> str:
+    """R13: valid syntax; an institutional address is fine here."""
+    value = (value or "").strip()
+    normalised = _syntax_email(value) if value else None
+    if normalised is None:
+        raise error("supervisor.email_invalid", value=value)
+    local, _, domain = normalised.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def clean_mobile(value: str, region: str = "GR") -> str:
+    """R12: a valid mobile number (GR by default, others with their code), as E.164."""
+    raw = (value or "").strip()
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise error("phone.invalid", value=value) from None
+    if not phonenumbers.is_valid_number(number):
+        raise error("phone.invalid", value=value)
+    kind = phonenumbers.number_type(number)
+    mobile_kinds = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if kind not in mobile_kinds:
+        raise error("phone.not_mobile", value=value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,203 @@
+"""The demo's fixed data (README, docs and tests rely on it).
+
+Seeding is idempotent and refuses a database that is not the demo's own: a
+database is the demo's if it carries the "demo" flag, or if it has no
+accounts at all (then the flag is set).
+"""
+
+import datetime as dt
+
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from kleidi.accounts.models import (
+    Account,
+    AccountKind,
+    AccountState,
+    SecretariatMembership,
+    StaffRole,
+)
+from kleidi.people.models import (
+    AdmissionRoute,
+    Affiliation,
+    AffiliationStatus,
+    Person,
+    School,
+)
+from kleidi.portal.models import InstanceFlag
+
+DEMO_FLAG = "demo"
+
+# Demo-only passwords: printed by the demo and written in the README.
+MEMBER_PASSWORD = "agapw poly th mairh"  # noqa: S105 (demo only, documented)
+STAFF_PASSWORD = "demo kleidi console"  # noqa: S105 (demo only, documented)
+
+SCHOOLS = [
+    (
+        "el",
+        "Σχολή Ηλεκτρολόγων Μηχανικών και Μηχανικών Υπολογιστών",
+        "School of Electrical and Computer Engineering",
+        "el",
+    ),
+    ("ch", "Σχολή Χημικών Μηχανικών", "School of Chemical Engineering", "ch"),
+]
+
+# username, kind, school, state, expiry offset (days from seeding; None = none),
+# person (surname, given, father, mother, email, mobile), registration, affiliation status
+MEMBERS = [
+    (
+        "gpapadopoulos",
+        AccountKind.POSTGRADUATE,
+        "el",
+        AccountState.ACTIVE,
+        365,
+        (
+            "Παπαδόπουλος",
+            "Γεώργιος",
+            "Ιωάννης",
+            "Μαρία",
+            "giorgos.papadopoulos@example.com",
+            "+306912345678",
+        ),
+        "03400123",
+        AffiliationStatus.ACTIVE,
+    ),
+    (
+        "el21042",
+        AccountKind.UNDERGRADUATE,
+        "el",
+        AccountState.ACTIVE,
+        None,
+        ("Κωνσταντίνου", "Ελένη", "Νικόλαος", "Αικατερίνη", "eleni.konstantinou@example.com", ""),
+        "03121042",
+        AffiliationStatus.ACTIVE,
+    ),
+    (
+        "el17007",
+        AccountKind.UNDERGRADUATE,
+        "el",
+        AccountState.RETIRED,
+        None,
+        ("Νικολάου", "Δημήτριος", "", "", "dimitris.nikolaou@example.com", ""),
+        "03117007",
+        AffiliationStatus.GRADUATED,
+    ),
+    (
+        "kbakogianni",
+        AccountKind.PHD,
+        "el",
+        AccountState.EXPIRED,
+        -30,
+        (
+            "Μπακογιάννη",
+            "Αικατερίνη",
+            "Κωνσταντίνος",
+            "Ελένη",
+            "katerina.bakogianni@example.com",
+            "+306944444444",
+        ),
+        "03800077",
+        AffiliationStatus.ENDED,
+    ),
+    (
+        "el24001",
+        AccountKind.UNDERGRADUATE,
+        "el",
+        AccountState.PENDING,
+        None,
+        ("Γεωργίου", "Ιωάννης", "", "", "giannis.georgiou@example.com", ""),
+        "03124001",
+        AffiliationStatus.ACTIVE,
+    ),
+    (
+        "salexiou",
+        AccountKind.POSTGRADUATE,
+        "ch",
+        AccountState.ACTIVE,
+        365,
+        ("Αλεξίου", "Σοφία", "", "", "sofia.alexiou@example.com", ""),
+        "05400321",
+        AffiliationStatus.ACTIVE,
+    ),
+]
+
+STAFF = [
+    ("helpdesk", StaffRole.HELPDESK, None),
+    ("grammateiael", StaffRole.SECRETARIAT, "el"),
+    ("grammateiach", StaffRole.SECRETARIAT, "ch"),
+]
+
+
+def is_demo_database() -> bool:
+    return InstanceFlag.objects.filter(name=DEMO_FLAG).exists()
+
+
+@transaction.atomic
+def seed() -> bool:
+    """Create the demo data if missing. Returns True when anything was created."""
+    if not is_demo_database():
+        if Account.objects.exists():
+            raise CommandError(
+                "This database holds accounts and is not the demo's: refusing to seed demo "
+                "data (and its well-known passwords) into it."
+            )
+        InstanceFlag.objects.create(name=DEMO_FLAG)
+    if Account.objects.filter(username="gpapadopoulos").exists():
+        return False
+    now = timezone.now()
+    schools = {}
+    for code, name_el, name_en, prefix in SCHOOLS:
+        schools[code], _ = School.objects.get_or_create(
+            code=code,
+            defaults={"name_el": name_el, "name_en": name_en, "undergraduate_prefix": prefix},
+        )
+    for username, kind, school_code, state, expiry_days, person_data, regno, status in MEMBERS:
+        surname, given, father, mother, email, mobile = person_data
+        person = Person.objects.create(
+            surname=surname,
+            given_name=given,
+            father_name=father,
+            mother_name=mother,
+            external_email=email,
+            mobile=mobile,
+        )
+        affiliation = Affiliation.objects.create(
+            person=person,
+            kind=kind,
+            school=schools[school_code],
+            registration_number=regno,
+            admission_route=AdmissionRoute.NATIONAL_EXAMS
+            if kind == AccountKind.UNDERGRADUATE
+            else "",
+            status=status,
+            supervisor_name="Καθ. Ανδρέας Σταφυλοπάτης"
+            if kind != AccountKind.UNDERGRADUATE
+            else "",
+            supervisor_email="supervisor@ece.ntua.gr" if kind != AccountKind.UNDERGRADUATE else "",
+            start_date=(now - dt.timedelta(days=400)).date(),
+        )
+        account = Account(
+            username=username,
+            kind=kind,
+            person=person,
+            affiliation=affiliation,
+            school=schools[school_code],
+            state=state,
+            expires_at=now + dt.timedelta(days=expiry_days) if expiry_days is not None else None,
+        )
+        if state == AccountState.PENDING:
+            account.set_unusable_password()
+        else:
+            account.set_password(MEMBER_PASSWORD)
+            account.password_changed_at = now
+        account.save()
+    for username, role, school_code in STAFF:
+        account = Account(
+            username=username, kind=AccountKind.STAFF, state=AccountState.ACTIVE, role=role
+        )
+        account.set_password(STAFF_PASSWORD)
+        account.save()
+        if school_code:
+            SecretariatMembership.objects.create(account=account, school=schools[school_code])
+    return True

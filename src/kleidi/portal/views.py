@@ -1,0 +1,60 @@
+"""The portal's own pages: home, help, the member's account page, the demo mailbox."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kleidi.notifications.models import OutboxMessage
+
+# The guide's sections, with the stable short links members already know.
+HELP_PAGES = {
+    "new-undergraduate": _("I am a new undergraduate: how do I get my credentials?"),
+    "external-email": _("Why do I need an email address outside NTUA?"),
+    "forgot-password": _("I forgot my password"),
+    "bulk-provisioning": _("Bulk accounts for postgraduate and PhD students (secretariats)"),
+    "bulk-renewal": _("Bulk renewal of postgraduate and PhD accounts (secretariats)"),
+}
+
+
+def home(request):
+    return render(request, "portal/home.html", {"help_pages": HELP_PAGES})
+
+
+@login_required
+def account(request):
+    return render(request, "portal/account.html", {"account": request.user})
+
+
+def help_index(request):
+    return render(request, "portal/help_index.html", {"help_pages": HELP_PAGES})
+
+
+def help_page(request, slug):
+    if slug not in HELP_PAGES:
+        raise Http404
+    language = "en" if get_language().startswith("en") else "el"
+    return render(
+        request,
+        f"portal/help/{slug}.{language}.html",
+        {"title": HELP_PAGES[slug], "slug": slug, "help_pages": HELP_PAGES},
+    )
+
+
+def short_link(request, slug):
+    """Stable short links (`/go/forgot-password`) that outlive page reorganisations."""
+    if slug not in HELP_PAGES:
+        raise Http404
+    if slug == "forgot-password":
+        return redirect("password-forgot")
+    return redirect("help-page", slug=slug)
+
+
+def demo_mailbox(request):
+    """The demo's stand-in for a mail client: the outbox, newest first (demo only)."""
+    if not settings.DEMO_MODE:
+        raise Http404
+    messages = OutboxMessage.objects.all()[:100]
+    return render(request, "portal/demo_mailbox.html", {"messages": messages})

@@ -1,0 +1,296 @@
+"""Kleidi's Django settings, read once from the environment.
+
+Every variable is documented in docs/configuration.md. A bad value stops
+start-up with a ConfigError naming the variable.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.csp import CSP
+
+from kleidi.config import (
+    ConfigError,
+    env_bool,
+    env_domains,
+    env_int,
+    env_list,
+    env_regex,
+    env_str,
+    env_url,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("KLEIDI_VAR_DIR") or Path.cwd() / "var")
+
+# Production turns on the cookie and transport protections and requires an
+# explicit SECRET_KEY; everything else (demo, tests, a laptop) may run without.
+PRODUCTION = env_bool("KLEIDI_PRODUCTION", False)
+DEMO_MODE = env_bool("KLEIDI_DEMO", False)
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY", "must be at least 32 characters long")
+        return key
+    if PRODUCTION:
+        raise ConfigError("SECRET_KEY", "is required when KLEIDI_PRODUCTION is true")
+    # Outside production a key is generated once and kept under var/, never committed.
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+BASE_URL = env_url("BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+_base_host = BASE_URL.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+if _base_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_base_host)
+CSRF_TRUSTED_ORIGINS = [BASE_URL.split("/", 3)[0] + "//" + BASE_URL.split("/", 3)[2]]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "kleidi.audit",
+    "kleidi.notifications",
+    "kleidi.people",
+    "kleidi.accounts",
+    "kleidi.credentials",
+    "kleidi.sheets",
+    "kleidi.directory",
+    "kleidi.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kleidi.urls"
+WSGI_APPLICATION = "kleidi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kleidi.portal.context_processors.kleidi",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict:
+    url = env_str("DATABASE_URL")
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        # The demo keeps its own file so its well-known passwords never mix with real data.
+        name = "demo.sqlite3" if DEMO_MODE else "kleidi.sqlite3"
+        url = f"sqlite:///{VAR_DIR / name}"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    except Exception as exc:
+        raise ConfigError("DATABASE_URL", f"cannot be used: {exc}") from None
+    engine = config["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        # WAL lets the web process and the worker read while one writes;
+        # IMMEDIATE transactions avoid lock upgrades that fail under load.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    elif engine != "django.db.backends.postgresql":
+        raise ConfigError("DATABASE_URL", "only sqlite:// and postgres:// are supported")
+    return {"default": config}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("KLEIDI_CACHE_PREFIX", "kleidi"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kleidi_cache",
+        }
+    }
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail", "sheets"],
+    }
+}
+
+AUTH_USER_MODEL = "accounts.Account"
+AUTHENTICATION_BACKENDS = ["kleidi.accounts.backends.AccountBackend"]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/account/"
+LOGOUT_REDIRECT_URL = "/"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# R25: the policy is one validator; its thresholds are settings.
+PASSWORD_MIN_LENGTH = env_int("KLEIDI_PASSWORD_MIN_LENGTH", 12, minimum=8)
+PASSWORD_MAX_LENGTH = env_int("KLEIDI_PASSWORD_MAX_LENGTH", 256, minimum=128)
+PASSWORD_MIN_GUESSES_LOG10 = env_int("KLEIDI_PASSWORD_MIN_GUESSES_LOG10", 12, minimum=6)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "kleidi.credentials.validators.KleidiPasswordValidator"},
+]
+
+LANGUAGE_CODE = "el"
+LANGUAGES = [("el", "Ελληνικά"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/Athens"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# Mail: messages are written to the outbox (R30); the worker hands them to this backend.
+# In the demo, mail stays on the machine: the demo mailbox page shows the outbox.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.locmem.EmailBackend"
+    if DEMO_MODE
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EMAIL_USE_SSL", "cannot be true together with EMAIL_USE_TLS")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kleidi ΕΜΠ <noreply@central.ntua.gr>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+OUTBOX_MAX_ATTEMPTS = env_int("KLEIDI_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+OUTBOX_RETRY_BASE_SECONDS = env_int("KLEIDI_OUTBOX_RETRY_BASE_SECONDS", 60, minimum=1)
+
+# R1: institutional domains are refused as external email (subdomains too).
+INSTITUTIONAL_DOMAINS = env_domains("INSTITUTIONAL_DOMAINS", ["ntua.gr"])
+
+# R5, R7: username policy.
+USERNAME_REGEX = env_regex("KLEIDI_USERNAME_REGEX", r"^[a-z][a-z0-9]{2,31}$")
+UNDERGRADUATE_USERNAME_TEMPLATE = env_str(
+    "KLEIDI_UNDERGRADUATE_USERNAME_TEMPLATE", "{prefix}{last5}"
+)
+UNDERGRADUATE_USERNAME_REGEX = env_regex(
+    "KLEIDI_UNDERGRADUATE_USERNAME_REGEX", r"^[a-z]{2,3}[0-9]{5}$"
+)
+
+# R3, R24: link lifetimes.
+ACTIVATION_LINK_DAYS = env_int("KLEIDI_ACTIVATION_LINK_DAYS", 7, minimum=1)
+RESET_LINK_MINUTES = env_int("KLEIDI_RESET_LINK_MINUTES", 60, minimum=5)
+
+# R23: forgot-password disclosure switch and rate limits.
+RESET_DISCLOSE_MISMATCH = env_bool("KLEIDI_RESET_DISCLOSE_MISMATCH", False)
+RESET_RATE_PER_ACCOUNT = env_int("KLEIDI_RESET_RATE_PER_ACCOUNT", 5, minimum=1)
+RESET_RATE_PER_ADDRESS = env_int("KLEIDI_RESET_RATE_PER_ADDRESS", 20, minimum=1)
+LOGIN_RATE_PER_ACCOUNT = env_int("KLEIDI_LOGIN_RATE_PER_ACCOUNT", 10, minimum=1)
+LOGIN_RATE_PER_ADDRESS = env_int("KLEIDI_LOGIN_RATE_PER_ADDRESS", 50, minimum=1)
+STRENGTH_RATE_PER_ADDRESS = env_int("KLEIDI_STRENGTH_RATE_PER_ADDRESS", 600, minimum=10)
+
+# R21: reminders before expiry; R20: renewal horizon.
+EXPIRY_REMINDER_DAYS = [
+    int(d) for d in env_list("KLEIDI_EXPIRY_REMINDER_DAYS", ["30", "7"]) if d.isdigit()
+]
+RENEWAL_MAX_YEARS = env_int("KLEIDI_RENEWAL_MAX_YEARS", 2, minimum=1, maximum=10)
+
+# R9, §6: upload limits.
+SHEET_MAX_BYTES = env_int("KLEIDI_SHEET_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+SHEET_MAX_ROWS = env_int("KLEIDI_SHEET_MAX_ROWS", 20_000, minimum=1)
+SHEET_TASK_THRESHOLD_ROWS = env_int("KLEIDI_SHEET_TASK_THRESHOLD_ROWS", 500, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
+
+# R28: the directory; empty LDAP_URL turns provisioning off.
+LDAP_URL = env_str("KLEIDI_LDAP_URL")
+LDAP_BIND_DN = env_str("KLEIDI_LDAP_BIND_DN")
+LDAP_BIND_PASSWORD = env_str("KLEIDI_LDAP_BIND_PASSWORD")
+LDAP_BASE_DN = env_str("KLEIDI_LDAP_BASE_DN", "ou=people,dc=ntua,dc=gr")
+if LDAP_URL:
+    raise ConfigError("KLEIDI_LDAP_URL", "the LDAP connector is not built yet; leave it empty")
+
+# Client address: only trust X-Forwarded-For when behind a known number of proxies.
+TRUSTED_PROXY_COUNT = env_int("KLEIDI_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("KLEIDI_SESSION_SECONDS", 8 * 3600, minimum=300)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("KLEIDI_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("KLEIDI_HSTS_SECONDS", 31_536_000)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("KLEIDI_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

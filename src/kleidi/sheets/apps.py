@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SheetsConfig(AppConfig):
+    name = "kleidi.sheets"
+    verbose_name = "Sheets"

@@ -1,0 +1,3 @@
+"""Secretariat sheet URLs (R8–R20)."""
+
+urlpatterns: list = []
