@@ -22,7 +22,13 @@ from kleidi.config import (
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(env_str("KLEIDI_VAR_DIR") or Path.cwd() / "var")
+# var/ holds the SQLite file and the generated secret key: beside the checkout
+# when running from source, else in the working directory.
+_CHECKOUT = PACKAGE_DIR.parents[1]
+VAR_DIR = Path(
+    env_str("KLEIDI_VAR_DIR")
+    or (_CHECKOUT / "var" if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd() / "var")
+)
 
 # Production turns on the cookie and transport protections and requires an
 # explicit SECRET_KEY; everything else (demo, tests, a laptop) may run without.
@@ -193,21 +199,26 @@ STATIC_ROOT = VAR_DIR / "static"
 
 # Mail: messages are written to the outbox (R30); the worker hands them to this backend.
 # In the demo, mail stays on the machine: the demo mailbox page shows the outbox.
-EMAIL_BACKEND = env_str(
+_MAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.locmem.EmailBackend"
     if DEMO_MODE
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    raise ConfigError("EMAIL_USE_SSL", "cannot be true together with EMAIL_USE_TLS")
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+_MAIL_OPTIONS = {}
+if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
+    _MAIL_OPTIONS = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25, minimum=1, maximum=65535),
+        "username": env_str("EMAIL_HOST_USER"),
+        "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+    }
+    if _MAIL_OPTIONS["use_tls"] and _MAIL_OPTIONS["use_ssl"]:
+        raise ConfigError("EMAIL_USE_SSL", "cannot be true together with EMAIL_USE_TLS")
+MAILERS = {"default": {"BACKEND": _MAIL_BACKEND, "OPTIONS": _MAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kleidi ΕΜΠ <noreply@central.ntua.gr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env_int("KLEIDI_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)

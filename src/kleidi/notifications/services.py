@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -88,7 +88,7 @@ def deliver_due(limit: int = 100) -> dict[str, int]:
     )
     if not ids:
         return counts
-    connection = get_connection(fail_silently=False)
+    connection = mailers.default
     for pk in ids:
         with transaction.atomic():
             message = (

@@ -61,10 +61,6 @@ class Person(models.Model):
     def __str__(self) -> str:
         return f"{self.surname} {self.given_name}"
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.surname}"
-
     def save(self, *args, **kwargs):
         self.refresh_keys()
         if kwargs.get("update_fields") is not None:
@@ -77,6 +73,10 @@ class Person(models.Model):
                 "email_key",
             }
         super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surname}"
 
     def refresh_keys(self) -> None:
         """Recompute the match keys from the names (called on every save)."""

@@ -146,7 +146,7 @@ _CAPITAL_DIGRAPH = re.compile(
 )
 _CAPITAL_DIGRAPH_TEXT = {"Θ": "TH", "Χ": "CH", "Ψ": "PS"}
 
-_ELOT_SINGLE = dict(
+ELOT_LETTERS = dict(
     zip(
         LOWER,
         ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r"]
@@ -154,10 +154,8 @@ _ELOT_SINGLE = dict(
         strict=True,
     )
 )
-_LATIN_TABLE: dict[int, str | None] = {ord(k): v for k, v in _ELOT_SINGLE.items()}
-_LATIN_TABLE.update(
-    {ord(k.upper()): v.capitalize() for k, v in _ELOT_SINGLE.items() if k != "ς"}
-)
+_LATIN_TABLE: dict[int, str | None] = {ord(k): v for k, v in ELOT_LETTERS.items()}
+_LATIN_TABLE.update({ord(k.upper()): v.capitalize() for k, v in ELOT_LETTERS.items() if k != "ς"})
 _LATIN_TABLE.update({ord(m): None for m in MARKS})
 
 
@@ -312,7 +310,7 @@ def _unit_pattern(unit: str) -> str:
     spellings = _SPELLINGS.get(unit)
     if spellings is None:
         if unit in LOWER:
-            spellings = (_ELOT_SINGLE[unit],)
+            spellings = (ELOT_LETTERS[unit],)
         else:
             letters = _ascii_letters(unit)
             return re.escape(letters)
@@ -466,10 +464,12 @@ def _analyse(word: str, start: int) -> Lookalike:
     scripts = [_script(c) for c in word]
     greek = scripts.count("greek")
     latin = scripts.count("latin")
-    only_greek = sum(1 for c, s in zip(word, scripts, strict=True) if s == "greek"
-                     and c not in GREEK_TO_LATIN)
-    only_latin = sum(1 for c, s in zip(word, scripts, strict=True) if s == "latin"
-                     and c not in LATIN_TO_GREEK)
+    only_greek = sum(
+        1 for c, s in zip(word, scripts, strict=True) if s == "greek" and c not in GREEK_TO_LATIN
+    )
+    only_latin = sum(
+        1 for c, s in zip(word, scripts, strict=True) if s == "latin" and c not in LATIN_TO_GREEK
+    )
     if bool(only_greek) != bool(only_latin):
         target = "greek" if only_greek else "latin"
     else:
@@ -477,8 +477,7 @@ def _analyse(word: str, start: int) -> Lookalike:
     table = LATIN_TO_GREEK if target == "greek" else GREEK_TO_LATIN
     foreign = "latin" if target == "greek" else "greek"
     positions = tuple(start + i for i, s in enumerate(scripts) if s == foreign)
-    converted = [table.get(c, c) if s == foreign else c
-                 for c, s in zip(word, scripts, strict=True)]
+    converted = [table.get(c, c) if s == foreign else c for c, s in zip(word, scripts, strict=True)]
     fixable = all(word[i - start] in table for i in positions)
     return Lookalike(
         word=word,

@@ -1,0 +1,87 @@
+"""The outbox (R30): written with the change, delivered with retries over real SMTP semantics."""
+
+import socket
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from kleidi.notifications import services
+from kleidi.notifications.models import OutboxMessage, OutboxStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: SMTP is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def queue(account=None):
+    return services.queue_message(
+        "renewal",
+        to="member@example.com",
+        account=account,
+        context={"account": account or {"username": "someone"}, "expiry": timezone.localdate()},
+    )
+
+
+def test_r30_message_rolls_back_with_its_cause():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue()
+        raise RuntimeError("the change failed")
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_r30_message_is_greek_then_english():
+    message = queue()
+    assert message.body_text.index("ανανεώθηκε") < message.body_text.index("renewed")
+    assert " / " in message.subject
+    assert message.body_html.startswith("<!doctype html>")
+
+
+def test_r30_delivery_sends_and_marks_sent():
+    queue()
+    assert services.deliver_due() == {"sent": 1, "retried": 0, "failed": 0}
+    assert len(mail.outbox) == 1
+    assert OutboxMessage.objects.get().status == OutboxStatus.SENT
+
+
+def test_r30_smtp_down_keeps_message_and_backs_off(settings):
+    working = settings.MAILERS
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port(), "timeout": 2},
+        }
+    }
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    queue()
+    assert services.deliver_due() == {"sent": 0, "retried": 1, "failed": 0}
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxStatus.PENDING
+    assert message.attempts == 1
+    assert message.next_attempt_at > timezone.now()
+    assert "Connection" in message.last_error or "refused" in message.last_error.lower()
+    # Not due yet: nothing is tried again before the backoff ends.
+    assert services.deliver_due() == {"sent": 0, "retried": 0, "failed": 0}
+    for _ in range(2):
+        OutboxMessage.objects.update(next_attempt_at=timezone.now())
+        services.deliver_due()
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.FAILED
+    assert message.attempts == 3
+    # SMTP is back: the operator retries, and the message goes.
+    settings.MAILERS = working
+    assert services.retry_failed() == 1
+    assert services.deliver_due()["sent"] == 1
+
+
+def test_r30_backoff_grows_exponentially(settings):
+    settings.OUTBOX_RETRY_BASE_SECONDS = 60
+    delays = [services.backoff(n).total_seconds() for n in (1, 2, 3, 4)]
+    assert delays == [60, 120, 240, 480]
+    assert services.backoff(30).total_seconds() == 6 * 3600
