@@ -1,0 +1,76 @@
+"""Error codes of secretariat sheets (R9, R10, R18, R19).
+
+Codes of the checks the sheets share with other paths (email, phone, dates,
+usernames, people) live in those apps' catalogues; these are the sheet's own.
+"""
+
+MESSAGES = {
+    "sheet.unreadable": (
+        "Το αρχείο δεν διαβάζεται ως λογιστικό φύλλο (xlsx, xls, ods ή csv): είναι κενό, "
+        "κρυπτογραφημένο, κατεστραμμένο ή άλλου τύπου.",
+        "The file cannot be read as a spreadsheet (xlsx, xls, ods or csv): it is empty, "
+        "encrypted, damaged or of another type.",
+    ),
+    "sheet.too_large": (
+        "Το αρχείο ξεπερνά το όριο των {max_mb} MB (ή αποσυμπιέζεται σε υπερβολικό μέγεθος).",
+        "The file exceeds the {max_mb} MB limit (or decompresses to an excessive size).",
+    ),
+    "sheet.too_many_rows": (
+        "Το φύλλο έχει περισσότερες από {max} γραμμές· χωρίστε το σε μικρότερα.",
+        "The sheet has more than {max} rows; split it into smaller ones.",
+    ),
+    "sheet.too_many_columns": (
+        "Το φύλλο έχει περισσότερες από {max} στήλες.",
+        "The sheet has more than {max} columns.",
+    ),
+    "sheet.missing_column": (
+        "Λείπει η στήλη «{column}».",
+        "The column “{column}” is missing.",
+    ),
+    "sheet.duplicate_column": (
+        "Η στήλη «{column}» εμφανίζεται δύο φορές.",
+        "The column “{column}” appears twice.",
+    ),
+    "sheet.unknown_column": (
+        "Η στήλη «{column}» δεν αναγνωρίζεται και αγνοείται.",
+        "The column “{column}” is not recognised and is ignored.",
+    ),
+    "sheet.not_clean": (
+        "Το φύλλο έχει σφάλματα και δεν μπορεί να εφαρμοστεί· διορθώστε τα και ανεβάστε το ξανά.",
+        "The sheet has errors and cannot be applied; correct them and upload it again.",
+    ),
+    "sheet.apply_failed": (
+        "Η εφαρμογή του φύλλου απέτυχε και δεν έγινε καμία αλλαγή. Δοκιμάστε ξανά ή "
+        "επικοινωνήστε με το helpdesk του ΚΗΥ.",
+        "Applying the sheet failed and nothing was changed. Try again or contact the "
+        "computer centre's helpdesk.",
+    ),
+    "row.duplicate": (
+        "Η τιμή «{value}» εμφανίζεται σε περισσότερες γραμμές του φύλλου ({rows}).",
+        "The value “{value}” appears in more than one row of the sheet ({rows}).",
+    ),
+    "username.missing_surname": (
+        "Το όνομα χρήστη «{value}» πρέπει να περιέχει ολόκληρο το επώνυμο «{surname}». "
+        "Ελεύθερες προτάσεις: {suggestions}.",
+        "The username “{value}” must contain the full surname “{surname}”. "
+        "Free suggestions: {suggestions}.",
+    ),
+    "kind.invalid": (
+        "Η κατηγορία «{value}» δεν αναγνωρίζεται· γράψτε «ΔΠΜΣ» ή «Διδακτορικό».",
+        "The kind “{value}” is not recognised; write “postgraduate” or “PhD”.",
+    ),
+    "field.too_long": (
+        "Η τιμή είναι πολύ μεγάλη (έως {max} χαρακτήρες).",
+        "The value is too long (at most {max} characters).",
+    ),
+    "name.invalid": (
+        "Το όνομα «{value}» δεν περιέχει γράμματα ή περιέχει ψηφία.",
+        "The name “{value}” has no letters or contains digits.",
+    ),
+    "registration.in_use": (
+        "Ο αριθμός μητρώου «{value}» ανήκει σε προπτυχιακή ιδιότητα της σχολής· ο "
+        "μεταπτυχιακός ή διδακτορικός φοιτητής χρειάζεται δικό του αριθμό μητρώου.",
+        "The registration number “{value}” belongs to an undergraduate affiliation of the "
+        "school; the postgraduate or PhD student needs a registration number of their own.",
+    ),
+}
