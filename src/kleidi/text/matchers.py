@@ -22,6 +22,7 @@ than choosing another reading of an ambiguous character).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Mapping
 
@@ -165,7 +166,7 @@ def _repeat_matches(password: str, lookup: Lookup) -> list[Match]:
             match, base = greedy, _REPEAT_LAZY_ANCHORED.fullmatch(greedy[0])[1]
         else:
             match, base = lazy, lazy[1]
-        analysis = scoring.most_guessable_match_sequence(base, omnimatch(base, lookup))
+        analysis = most_guessable(base, omnimatch(base, lookup))
         matches.append(
             {
                 "pattern": "repeat",
@@ -215,3 +216,124 @@ def omnimatch(password: str, lookup: Lookup) -> list[Match]:
         *matching.date_match(password),
     ]
     return _useful(password, matches)
+
+
+# --------------------------------------------------------------------------
+# Scoring
+
+#: Sequences of more matches than this are not explored: each extra match
+#: multiplies the estimate by at least 10^4, so such a sequence is worth more
+#: than 10^36 guesses and the password is "very strong" whichever way.
+MAX_SEQUENCE = 10
+
+_D = scoring.MIN_GUESSES_BEFORE_GROWING_SEQUENCE
+_BF = scoring.BRUTEFORCE_CARDINALITY
+_BF_SINGLE = scoring.MIN_SUBMATCH_GUESSES_SINGLE_CHAR + 1
+
+
+class _Prefix:
+    """Best sequences for one password prefix, by number of matches."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        # l -> (g, pi, last): last is a match, or ("bruteforce", i) for a run.
+        self.entries: dict[int, tuple[float, float, object]] = {}
+
+    def consider(self, length: int, pi: float, last: object) -> None:
+        """Keep a length-``length`` sequence unless a shorter one is as good."""
+        g = math.factorial(length) * pi + _D ** (length - 1)
+        for other_length, (other_g, _, _) in self.entries.items():
+            if other_length <= length and other_g <= g:
+                return
+        self.entries[length] = (g, pi, last)
+
+    def extendable(self):
+        """(length, pi) of sequences that a brute-force run may follow."""
+        for length, (_, pi, last) in self.entries.items():
+            if length < MAX_SEQUENCE and not _is_bruteforce(last):
+                yield length, pi
+
+
+def _is_bruteforce(last: object) -> bool:
+    return isinstance(last, tuple)
+
+
+def _bruteforce_guesses(length: int) -> float:
+    return _BF_SINGLE if length == 1 else _BF**length
+
+
+def _advance_runs(runs: dict, prefixes: list[_Prefix], k: int) -> dict:
+    """Brute-force runs of 2+ characters ending at ``k``, cheapest per length.
+
+    A run ending at k-1 grows by one character (x10); a new 2-character run
+    starts after each sequence ending at k-2. This keeps brute-force linear
+    in the password length instead of quadratic.
+    """
+    grown = {length: (pi * _BF, i) for length, (pi, i) in runs.items()}
+    if k >= 2:
+        for length, pi in prefixes[k - 2].extendable():
+            candidate = pi * _bruteforce_guesses(2)
+            if length + 1 not in grown or candidate < grown[length + 1][0]:
+                grown[length + 1] = (candidate, k - 1)
+    return grown
+
+
+def _unwind(password: str, prefixes: list[_Prefix]) -> tuple[float, list[Match]]:
+    final = prefixes[-1].entries
+    length = min(final, key=lambda n: final[n][0])
+    guesses = final[length][0]
+    sequence: list[Match] = []
+    k = len(password) - 1
+    while k >= 0:
+        last = prefixes[k].entries[length][2]
+        if _is_bruteforce(last):
+            i = last[1]
+            last = {"pattern": "bruteforce", "token": password[i : k + 1], "i": i, "j": k}
+            scoring.estimate_guesses(last, password)
+        sequence.insert(0, last)
+        k, length = last["i"] - 1, length - 1
+    return guesses, sequence
+
+
+def most_guessable(password: str, matches: list[Match]) -> dict:
+    """zxcvbn's minimum-guesses match sequence, in O(n x (matches + L)).
+
+    Same model as ``zxcvbn.scoring.most_guessable_match_sequence`` (l! x
+    product of guesses + 10^4^(l-1), brute force between matches), computed
+    with running brute-force minima and at most :data:`MAX_SEQUENCE`
+    matches, so that repetitive 100-character inputs stay fast.
+    """
+    n = len(password)
+    if n == 0:
+        return {"password": password, "guesses": 1, "guesses_log10": 0.0, "sequence": []}
+    by_end: list[list[Match]] = [[] for _ in range(n)]
+    for match in matches:
+        by_end[match["j"]].append(match)
+    prefixes: list[_Prefix] = []
+    runs: dict = {}
+    for k in range(n):
+        here = _Prefix()
+        prefixes.append(here)
+        for match in by_end[k]:
+            guesses = scoring.estimate_guesses(match, password)
+            if match["i"] == 0:
+                here.consider(1, guesses, match)
+                continue
+            for length, (_, pi, _) in list(prefixes[match["i"] - 1].entries.items()):
+                if length < MAX_SEQUENCE:
+                    here.consider(length + 1, pi * guesses, match)
+        here.consider(1, _bruteforce_guesses(k + 1), ("bruteforce", 0))
+        if k >= 1:
+            for length, pi in prefixes[k - 1].extendable():
+                here.consider(length + 1, pi * _BF_SINGLE, ("bruteforce", k))
+        runs = _advance_runs(runs, prefixes, k)
+        for length, (pi, i) in runs.items():
+            here.consider(length, pi, ("bruteforce", i))
+    guesses, sequence = _unwind(password, prefixes)
+    return {
+        "password": password,
+        "guesses": guesses,
+        "guesses_log10": math.log10(guesses),
+        "sequence": sequence,
+    }

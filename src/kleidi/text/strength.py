@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from zxcvbn import scoring, time_estimates
 
 from kleidi.text.dictionaries import expand_user_inputs, ranked_index
-from kleidi.text.matchers import Lookup, omnimatch
+from kleidi.text.matchers import Lookup, most_guessable, omnimatch
 
 #: Only this many characters are estimated: zxcvbn's cost grows with the
 #: square of the length, and more characters than this only add strength.
@@ -188,7 +188,7 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
         return Estimate(1.0, 0.0, 0, TOO_GUESSABLE, (TOO_GUESSABLE,), (ADD_WORDS,), False)
     lookup = Lookup(ranked_index(), expand_user_inputs(user_inputs))
     matches = omnimatch(text, lookup)
-    result = scoring.most_guessable_match_sequence(text, matches)
+    result = most_guessable(text, matches)
     guesses = float(result["guesses"])
     score = time_estimates.guesses_to_score(guesses)
     warning, feedback, suggestions = _feedback(result["sequence"], score)
