@@ -1,0 +1,42 @@
+"""Greek text toolkit: ELOT 743, name matching, look-alikes, Greek-aware strength.
+
+Pure Python, no Django: the lowest layer of Kleidi (DESIGN §3). The strength
+estimator is imported lazily because it loads zxcvbn and the dictionaries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kleidi.text.greek import (
+    Lookalike,
+    lookalikes,
+    match_key,
+    suggest_usernames,
+    transliterate,
+    username_contains_surname,
+    username_form,
+)
+
+if TYPE_CHECKING:
+    from kleidi.text.strength import Estimate, estimate
+
+__all__ = [
+    "Estimate",
+    "Lookalike",
+    "estimate",
+    "lookalikes",
+    "match_key",
+    "suggest_usernames",
+    "transliterate",
+    "username_contains_surname",
+    "username_form",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name in {"estimate", "Estimate"}:
+        from kleidi.text import strength
+
+        return getattr(strength, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

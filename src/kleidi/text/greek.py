@@ -113,15 +113,25 @@ def _mark_combining(match: re.Match[str]) -> str:
     return _marked(base, decomposed[1:])
 
 
+_MONOTONIC = {chr(cp): _MARK_TABLE[cp] for cp in _MARK_TABLE if cp < 0x0400}
+_RARE_GREEK = re.compile("[\u1f00-\u1fff" + "".join(_VARIANTS) + "]")
+
+
 def to_marked(text: str) -> str:
     """Return ``text`` with Greek letters as base letters plus markers.
 
     Works for NFC and NFD input, monotonic and polytonic; iota subscripts and
     other marks ELOT 743 ignores are dropped. Non-Greek characters are kept.
+    Monotonic text (the usual case) takes a faster path of plain replacements.
     """
     if _HAS_COMBINING.search(text):
         text = _COMBINING_AFTER_GREEK.sub(_mark_combining, text)
-    return text.translate(_MARK_TABLE)
+    if _RARE_GREEK.search(text):
+        return text.translate(_MARK_TABLE)
+    for char, rendered in _MONOTONIC.items():
+        if char in text:
+            text = text.replace(char, rendered)
+    return text
 
 
 # --------------------------------------------------------------------------
@@ -132,67 +142,71 @@ _VOWELS = "αεηιουωΑΕΗΙΟΥΩ"
 _VOICED = _VOWELS + "βγδζλμνρΒΓΔΖΛΜΝΡbB"
 _WORD = GREEK_LETTERS + MARKS
 
-_UPSILON_PAIR = re.compile(f"([αεηοΑΕΗΟ])([υΥ])(?!{DIA})")
-_MP = re.compile(f"(?<![{_WORD}])([μΜ])[πΠ]|([μΜ])[πΠ](?![{_WORD}])")
-_NASAL_GAMMA_LOWER = re.compile("γ(?=[γξχΓΞΧ])")
-_NASAL_GAMMA_UPPER = re.compile("Γ(?=[γξχΓΞΧ])")
 _UPPERS = UPPER + "A-Z"
 _LOWERS = LOWER + "a-z"
 _M = f"[{MARKS}]"
-_CAPITAL_DIGRAPH = re.compile(
-    f"[ΘΧΨ](?={_M}?{_M}?[{_UPPERS}])"
-    f"|(?:(?<=[{_UPPERS}])|(?<=[{_UPPERS}]{_M})|(?<=[{_UPPERS}]{_M}{_M}))"
-    f"[ΘΧΨ](?!{_M}?{_M}?[{_LOWERS}])"
-)
-_CAPITAL_DIGRAPH_TEXT = {"Θ": "TH", "Χ": "CH", "Ψ": "PS"}
+_NOT_WORD_AFTER = f"(?![{_WORD}])"
 
-ELOT_LETTERS = dict(
-    zip(
-        LOWER,
-        ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r"]
-        + ["s", "s", "t", "y", "f", "ch", "ps", "o"],
-        strict=True,
-    )
+
+def _capital_digraph_rule(letter: str, latin: str) -> tuple[str, re.Pattern[str], str]:
+    """Θ/Χ/Ψ inside an all-capital word: before a capital, or last after one."""
+    after_capital = "|".join(f"(?<=[{_UPPERS}]{m}{letter})" for m in ("", _M, _M + _M))
+    pattern = f"{letter}(?:(?={_M}?{_M}?[{_UPPERS}])|(?:{after_capital})(?!{_M}?{_M}?[{_LOWERS}]))"
+    return letter, re.compile(pattern), latin
+
+
+# The context rules of ELOT 743, in order: (trigger, pattern, replacement).
+# Each replaces Greek letters by Latin ones with a fixed string (fast, in C);
+# a rule runs only when its trigger letter occurs in the text.
+_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("υ", re.compile(f"υ(?<=[οΟ]υ)(?!{DIA})"), "u"),
+    ("Υ", re.compile(f"Υ(?<=[οΟ]Υ)(?!{DIA})"), "U"),
+    ("υ", re.compile(f"υ(?<=[αεηΑΕΗ]υ)(?={ACC}?[{_VOICED}])"), "v"),
+    ("Υ", re.compile(f"Υ(?<=[αεηΑΕΗ]Υ)(?={ACC}?[{_VOICED}])"), "V"),
+    ("υ", re.compile(f"υ(?<=[αεηΑΕΗ]υ)(?!{DIA})"), "f"),
+    ("Υ", re.compile(f"Υ(?<=[αεηΑΕΗ]Υ)(?!{DIA})"), "F"),
+    ("μ", re.compile(f"μ(?:(?<![{_WORD}]μ)[πΠ]|[πΠ]{_NOT_WORD_AFTER})"), "b"),
+    ("Μ", re.compile(f"Μ(?:(?<![{_WORD}]Μ)[πΠ]|[πΠ]{_NOT_WORD_AFTER})"), "B"),
+    ("γ", re.compile("γ(?=[γξχΓΞΧ])"), "n"),
+    ("Γ", re.compile("Γ(?=[γξχΓΞΧ])"), "N"),
+    _capital_digraph_rule("Θ", "TH"),
+    _capital_digraph_rule("Χ", "CH"),
+    _capital_digraph_rule("Ψ", "PS"),
 )
+
+#: ELOT 743 for each lowercase letter taken alone (context rules aside).
+ELOT_LETTERS = {
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
+    "ι": "i", "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p",
+    "ρ": "r", "σ": "s", "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps",
+    "ω": "o",
+}  # fmt: skip
 _LATIN_TABLE: dict[int, str | None] = {ord(k): v for k, v in ELOT_LETTERS.items()}
 _LATIN_TABLE.update({ord(k.upper()): v.capitalize() for k, v in ELOT_LETTERS.items() if k != "ς"})
 _LATIN_TABLE.update({ord(m): None for m in MARKS})
 
 
-def _upsilon_pair(match: re.Match[str]) -> str:
-    """ου → ou; αυ/ευ/ηυ → v before voiced sounds, f otherwise."""
-    first, upsilon = match[1], match[2]
-    if first in "οΟ":
-        latin = "u"
-    else:
-        text, pos = match.string, match.end()
-        if pos < len(text) and text[pos] == ACC:
-            pos += 1
-        latin = "v" if pos < len(text) and text[pos] in _VOICED else "f"
-    return first + (latin.upper() if upsilon == "Υ" else latin)
+_LATIN_REPLACEMENTS = tuple((chr(cp), latin or "") for cp, latin in _LATIN_TABLE.items())
+#: Above this length, per-letter ``str.replace`` beats one ``str.translate``
+#: (which looks every character up in a dict).
+_REPLACE_THRESHOLD = 4096
 
 
-def _mp(match: re.Match[str]) -> str:
-    mu = match[1] or match[2]
-    return "B" if mu == "Μ" else "b"
-
-
-def _capital_digraph(match: re.Match[str]) -> str:
-    return _CAPITAL_DIGRAPH_TEXT[match[0]]
+def _to_latin(text: str) -> str:
+    """Replace the remaining Greek letters one for one and drop markers."""
+    if len(text) < _REPLACE_THRESHOLD:
+        return text.translate(_LATIN_TABLE)
+    for greek, latin in _LATIN_REPLACEMENTS:
+        if greek in text:
+            text = text.replace(greek, latin)
+    return text
 
 
 def _transliterate_marked(text: str) -> str:
-    if "υ" in text or "Υ" in text:
-        text = _UPSILON_PAIR.sub(_upsilon_pair, text)
-    if "π" in text or "Π" in text:
-        text = _MP.sub(_mp, text)
-    if "γ" in text:
-        text = _NASAL_GAMMA_LOWER.sub("n", text)
-    if "Γ" in text:
-        text = _NASAL_GAMMA_UPPER.sub("N", text)
-    if "Θ" in text or "Χ" in text or "Ψ" in text:
-        text = _CAPITAL_DIGRAPH.sub(_capital_digraph, text)
-    return text.translate(_LATIN_TABLE)
+    for trigger, pattern, latin in _RULES:
+        if trigger in text:
+            text = pattern.sub(latin, text)
+    return _to_latin(text)
 
 
 def transliterate(text: str) -> str:
@@ -272,19 +286,23 @@ def match_key(text: str) -> str:
 #: surname is that long and the compiled pattern would be needlessly large.
 MAX_SURNAME_CHARS = 256
 
+# Units of a marked, lowercase surname, tokenised as ELOT 743 reads them
+# (a γ before γ/ξ/χ that does not start a pair is nasal: γγξ → nnx).
 _UNIT = re.compile(
-    f"μπ|ντ|γγ|γκ|γξ|γχ|[αεη]υ(?!{DIA})|ου(?!{DIA})|[εου]ι(?!{DIA})|.",
+    f"μπ|ντ|γγ(?![γξχ])|γκ|γξ|γχ|(?P<nasal>γ)(?=[γξχ])|[αεη]υ(?!{DIA})|ου(?!{DIA})"
+    f"|[εου]ι(?!{DIA})|.",
     re.DOTALL,
 )
 
-# Spellings accepted per unit (DESIGN R10), ELOT form included, shortest first.
-_SPELLINGS: dict[str, tuple[str, ...]] = {
+# Spellings accepted per unit (DESIGN R10), ELOT form included.
+SPELLINGS: dict[str, tuple[str, ...]] = {
     "μπ": ("b", "mp"),
     "ντ": ("d", "nt"),
     "γγ": ("ng", "gg"),
     "γκ": ("g", "gk", "nk"),
     "γξ": ("nx", "gx", "nks", "gks"),
     "γχ": ("nh", "nx", "gh", "gx", "nch", "gch"),
+    "nasal γ": ("n", "g"),
     "αυ": ("av", "af", "au"),
     "ευ": ("ev", "ef", "eu"),
     "ηυ": ("iv", "if", "iu"),
@@ -306,22 +324,55 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
 _PART_SPLIT = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe63\uff0d_/]+")
 
 
+# The same spellings as compact regular expressions: character classes and
+# optional letters compile about twice as fast as alternations, and compiling
+# is most of the cost of checking a surname seen for the first time.
+UNIT_REGEX: dict[str, str] = {
+    "μπ": "(?:b|mp)",
+    "ντ": "(?:d|nt)",
+    "γγ": "[ng]g",
+    "γκ": "(?:g|[gn]k)",
+    "γξ": "[ng](?:x|ks)",
+    "γχ": "[ng](?:c?h|x)",
+    "nasal γ": "[ng]",
+    "αυ": "a[vfu]",
+    "ευ": "e[vfu]",
+    "ηυ": "i[vfu]",
+    "ου": "o?u",
+    "ει": "(?:e?i|y)",
+    "οι": "(?:o?i|y)",
+    "υι": "(?:y?i|y)",
+    "β": "[bv]",
+    "η": "[iy]",
+    "ι": "[iy]",
+    "υ": "[iy]",
+    "θ": "th",
+    "φ": "(?:f|ph)",
+    "ξ": "(?:x|ks)",
+    "ψ": "ps",
+    "χ": "(?:c?h|x)",
+    "ω": "o",
+}
+
+
 def _unit_pattern(unit: str) -> str:
-    spellings = _SPELLINGS.get(unit)
-    if spellings is None:
-        if unit in LOWER:
-            spellings = (ELOT_LETTERS[unit],)
-        else:
-            letters = _ascii_letters(unit)
-            return re.escape(letters)
-    if len(spellings) == 1:
-        return spellings[0]
-    return "(?:" + "|".join(spellings) + ")"
+    compact = UNIT_REGEX.get(unit)
+    if compact is not None:
+        return compact
+    if unit in LOWER:
+        return ELOT_LETTERS[unit]
+    return re.escape(_ascii_letters(unit))
 
 
+@lru_cache(maxsize=16384)
 def _part_pattern(part: str) -> str:
-    marked = to_marked(part).lower()
-    return "".join(_unit_pattern(unit) for unit in _UNIT.findall(marked))
+    """The pattern for one part of a name, read as :func:`transliterate` reads it."""
+    pieces = _MARKER_SPLIT.split(part)[::2]  # literal marker characters split words
+    return "".join(
+        _unit_pattern("nasal γ" if unit.lastgroup == "nasal" else unit[0])
+        for piece in pieces
+        for unit in _UNIT.finditer(to_marked(piece).lower())
+    )
 
 
 def _name_patterns(name: str) -> list[str]:
@@ -330,20 +381,22 @@ def _name_patterns(name: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def _surname_regex(surname: str, latin_surname: str) -> re.Pattern[str] | None:
+def _surname_regex(surname: str, latin_surname: str) -> tuple[re.Pattern[str], bool] | None:
     """Compile the single R10 pattern for a surname (and its Latin spelling).
 
-    Each part is wrapped in an atomic group behind a lazy gap, so the search
-    never backtracks into an earlier part and stays linear in the username.
+    Returns the pattern and whether it is anchored. A one-part surname is a
+    plain pattern used with ``search``. For a compound surname each part is
+    wrapped in an atomic group behind a lazy gap and the pattern is anchored
+    (``match``): the parts must appear in order, and the search never
+    backtracks into an earlier part, so it stays linear in the username.
     """
-    branches = []
-    for name in (surname, latin_surname):
-        parts = _name_patterns(name)
-        if parts:
-            branches.append("".join(f"(?>.*?{p})" for p in parts))
+    branches = [parts for parts in map(_name_patterns, (surname, latin_surname)) if parts]
     if not branches:
         return None
-    return re.compile("(?:" + "|".join(branches) + ")", re.DOTALL)
+    if all(len(parts) == 1 for parts in branches):
+        return re.compile("|".join(parts[0] for parts in branches)), False
+    ordered = ("".join(f"(?>.*?{p})" for p in parts) for parts in branches)
+    return re.compile("|".join(ordered), re.DOTALL), True
 
 
 def username_contains_surname(
@@ -360,10 +413,13 @@ def username_contains_surname(
     latin_surname = latin_surname or ""
     if len(surname) > MAX_SURNAME_CHARS or len(latin_surname) > MAX_SURNAME_CHARS:
         return False
-    pattern = _surname_regex(surname, latin_surname)
-    if pattern is None:
+    compiled = _surname_regex(surname, latin_surname)
+    if compiled is None:
         return False
-    return pattern.match(username.lower()) is not None
+    pattern, anchored = compiled
+    username = username.lower()
+    found = pattern.match(username) if anchored else pattern.search(username)
+    return found is not None
 
 
 # --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ MAX_ESTIMATED_CHARS = 100
 # Warning codes, most important first (the order of ``Estimate.feedback``).
 USER_DATA = "password.user_data"
 NAME = "password.name"
-COMMON_PASSWORD = "password.common_password"
+COMMON_PASSWORD = "password.common_password"  # noqa: S105 - a code, not a password
 COMMON_WORD = "password.common_word"
 DATE = "password.date"
 SEQUENCE = "password.sequence"
