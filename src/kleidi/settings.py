@@ -63,14 +63,9 @@ if _base_host not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(_base_host)
 CSRF_TRUSTED_ORIGINS = [BASE_URL.split("/", 3)[0] + "//" + BASE_URL.split("/", 3)[2]]
 
+# Kleidi's apps come first: their Greek translations and templates take
+# precedence over Django's own (e.g. "active" is «ενεργός» for an account).
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django_tasks_db",
     "kleidi.audit",
     "kleidi.notifications",
     "kleidi.people",
@@ -79,6 +74,13 @@ INSTALLED_APPS = [
     "kleidi.sheets",
     "kleidi.directory",
     "kleidi.portal",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
