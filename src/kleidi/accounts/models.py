@@ -12,16 +12,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kleidi.people.models import Affiliation, Person, School
+from kleidi.people.models import Affiliation, AffiliationKind, Person, School
 
 
-class AccountKind(models.TextChoices):
-    UNDERGRADUATE = "undergraduate", _("undergraduate")
-    POSTGRADUATE = "postgraduate", _("postgraduate")
-    PHD = "phd", _("PhD candidate")
-    STAFF = "staff", _("staff")
-    EXTERNAL = "external", _("external")
-
+# An account's kind is the kind of the affiliation it serves.
+AccountKind = AffiliationKind
 
 RENEWABLE_KINDS = frozenset({AccountKind.POSTGRADUATE, AccountKind.PHD})
 
