@@ -85,3 +85,14 @@ def test_r30_backoff_grows_exponentially(settings):
     delays = [services.backoff(n).total_seconds() for n in (1, 2, 3, 4)]
     assert delays == [60, 120, 240, 480]
     assert services.backoff(30).total_seconds() == 6 * 3600
+
+
+def test_r30_html_part_escapes_text_and_links_urls():
+    html = services.text_to_html(
+        "see <b>https://a.example/c?d=1&e=2</b>.\nnext\n\n(http://x.example/z)."
+    )
+    assert html == (
+        '<p>see &lt;b&gt;<a href="https://a.example/c?d=1&amp;e=2">https://a.example/c?d=1&amp;e=2</a>'
+        "&lt;/b&gt;.<br>next</p>\n"
+        '<p>(<a href="http://x.example/z">http://x.example/z</a>).</p>'
+    )
