@@ -73,7 +73,12 @@ def _transition(
 
 def _locked(account: Account) -> Account:
     """Re-read the account under a row lock so concurrent changes serialise."""
-    return Account.objects.select_for_update().select_related("person", "school").get(pk=account.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins.
+    return (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("person", "school")
+        .get(pk=account.pk)
+    )
 
 
 @transaction.atomic
