@@ -106,9 +106,9 @@ def test_r22_every_transition_audited(demo, account):
     services.expire_account(target)
     services.retire_account(target, actor=helpdesk)
     events = list(
-        AuditEvent.objects.filter(target_id=str(target.pk)).order_by("pk").values_list(
-            "action", "details"
-        )
+        AuditEvent.objects.filter(target_id=str(target.pk))
+        .order_by("pk")
+        .values_list("action", "details")
     )
     assert AuditEvent.objects.count() == before + 4
     assert [a for a, _ in events] == [
@@ -151,7 +151,9 @@ def test_r21_reminders_sent_once_to_member_and_supervisor(demo, account):
     )
     assert services.send_expiry_reminders(today=today) == [("gpapadopoulos", 30)]
     assert services.send_expiry_reminders(today=today) == []
-    recipients = sorted(OutboxMessage.objects.filter(template__startswith="expiry").values_list("to", flat=True))
+    recipients = sorted(
+        OutboxMessage.objects.filter(template__startswith="expiry").values_list("to", flat=True)
+    )
     assert recipients == ["giorgos.papadopoulos@example.com", "supervisor@ece.ntua.gr"]
 
 
@@ -198,4 +200,6 @@ def test_r17_reactivation_keeps_username_new_expiry_pending(demo, account):
     assert target.expires_at == expiry
     assert target.state == AccountState.PENDING
     assert not target.has_usable_password()
-    assert AuditEvent.objects.filter(action="account.reactivated", target_id=str(target.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="account.reactivated", target_id=str(target.pk)
+    ).exists()

@@ -61,7 +61,11 @@ def test_demo_seed_only_twice_is_idempotent(tmp_path):
     env = {**os.environ, "KLEIDI_VAR_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     command = [sys.executable, "-m", "kleidi.manage", "demo", "--seed-only"]
-    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
-    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
+    first = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    second = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     assert "created" in first.stdout
     assert "already present" in second.stdout

@@ -16,7 +16,13 @@ from kleidi.portal import demo as demo_data
 from kleidi.portal.management.commands.errors_doc import render as render_errors_doc
 
 ROOT = Path(__file__).resolve().parents[2]
-HELP_SLUGS = ["new-undergraduate", "external-email", "forgot-password", "bulk-provisioning", "bulk-renewal"]
+HELP_SLUGS = [
+    "new-undergraduate",
+    "external-email",
+    "forgot-password",
+    "bulk-provisioning",
+    "bulk-renewal",
+]
 
 
 def in_language(client, language: str):
@@ -27,7 +33,10 @@ def in_language(client, language: str):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("el", "Κωδικοί ηλεκτρονικών υπηρεσιών ΕΜΠ"), ("en", "Credentials for NTUA's electronic services")],
+    [
+        ("el", "Κωδικοί ηλεκτρονικών υπηρεσιών ΕΜΠ"),
+        ("en", "Credentials for NTUA's electronic services"),
+    ],
 )
 def test_home_renders_in_greek_and_english(client, language, expected):
     response = in_language(client, language).get("/")
@@ -192,8 +201,13 @@ def test_r1_admin_refuses_institutional_email(client, account):
     person = account("salexiou").person
     response = client.post(
         f"/console/people/person/{person.pk}/change/",
-        {"surname": person.surname, "given_name": person.given_name, "external_email": "x@mail.ntua.gr",
-         "affiliations-TOTAL_FORMS": "0", "affiliations-INITIAL_FORMS": "0"},
+        {
+            "surname": person.surname,
+            "given_name": person.given_name,
+            "external_email": "x@mail.ntua.gr",
+            "affiliations-TOTAL_FORMS": "0",
+            "affiliations-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 200
     person.refresh_from_db()
@@ -235,7 +249,11 @@ def test_production_requires_secret_key(tmp_path):
     env.pop("SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "-m", "kleidi.manage", "check"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kleidi.people.models import Affiliation, AffiliationKind, Person, School
 
-
 # An account's kind is the kind of the affiliation it serves.
 AccountKind = AffiliationKind
 

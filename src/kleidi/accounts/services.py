@@ -6,6 +6,7 @@ in one transaction. Views, commands, the admin and the sheets call these.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -15,9 +16,10 @@ from django.utils import timezone
 from kleidi.accounts import usernames
 from kleidi.accounts.models import RENEWABLE_KINDS, Account, AccountKind, AccountState
 from kleidi.accounts.signals import account_changed, welcome_due
-from kleidi.audit.services import record
+from kleidi.audit.services import build_event, record, record_many
 from kleidi.errors import error
 from kleidi.notifications.services import queue_message
+from kleidi.people.models import Affiliation, Person, School
 
 S = AccountState
 
@@ -81,7 +83,19 @@ def _locked(account: Account) -> Account:
     )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class NewAccount:
+    """What a new account needs; `create_accounts` makes many at once."""
+
+    username: str
+    kind: str
+    person: Person | None = None
+    affiliation: Affiliation | None = None
+    school: School | None = None
+    expires_at: dt.datetime | None = None
+    role: str = ""
+
+
 def create_account(
     *,
     username: str,
@@ -96,33 +110,68 @@ def create_account(
     welcome: bool = True,
 ) -> Account:
     """Create a pending account and send its welcome (R3, R5, R7, R11)."""
-    name = usernames.validate_new_username(username, kind)
-    if school is None and affiliation is not None:
-        school = affiliation.school
-    account = Account(
-        username=name,
-        kind=kind,
-        person=person,
-        affiliation=affiliation,
-        school=school,
-        expires_at=expires_at,
-        role=role,
-        state=S.PENDING,
+    spec = NewAccount(username, kind, person, affiliation, school, expires_at, role)
+    return create_accounts([spec], actor=actor, client_ip=client_ip, welcome=welcome)[0]
+
+
+@transaction.atomic
+def create_accounts(
+    specs: list[NewAccount], *, actor=None, client_ip: str | None = None, welcome: bool = True
+) -> list[Account]:
+    """Create pending accounts with one INSERT each for accounts and audit events.
+
+    Every username passes the whole policy (R5, R7, R11) first, the taken check
+    in one query; then each account is audited and announced, and those whose
+    person has an external email are welcomed (R3) together.
+    """
+    names = [usernames.normalise(spec.username) for spec in specs]
+    for spec, name in zip(specs, names, strict=True):
+        usernames.check_syntax(name)
+        usernames.check_pattern_for_kind(name, spec.kind)
+    already = usernames.taken(names)
+    seen: set[str] = set()
+    for name in names:
+        if name in already or name in seen:
+            raise error("username.taken", value=name)
+        seen.add(name)
+    accounts = []
+    for spec, name in zip(specs, names, strict=True):
+        school = spec.school or (spec.affiliation.school if spec.affiliation else None)
+        account = Account(
+            username=name,
+            kind=spec.kind,
+            person=spec.person,
+            affiliation=spec.affiliation,
+            school=school,
+            expires_at=spec.expires_at,
+            role=spec.role,
+            state=S.PENDING,
+        )
+        account.set_unusable_password()
+        accounts.append(account)
+    accounts = Account.objects.bulk_create(accounts, batch_size=500)
+    record_many(
+        [
+            build_event(
+                "account.created",
+                actor=actor,
+                client_ip=client_ip,
+                target=account,
+                school=account.school,
+                details={
+                    "kind": account.kind,
+                    "expires_at": account.expires_at.isoformat() if account.expires_at else None,
+                },
+            )
+            for account in accounts
+        ]
     )
-    account.set_unusable_password()
-    account.save()
-    record(
-        "account.created",
-        actor=actor,
-        client_ip=client_ip,
-        target=account,
-        school=school,
-        details={"kind": kind, "expires_at": expires_at.isoformat() if expires_at else None},
-    )
-    account_changed.send(sender=Account, account=account, action="account.created")
-    if welcome and person is not None and person.external_email:
-        welcome_due.send(sender=Account, account=account, reason="created")
-    return account
+    for account in accounts:
+        account_changed.send(sender=Account, account=account, action="account.created")
+    to_welcome = [a for a in accounts if a.person is not None and a.person.external_email]
+    if welcome and to_welcome:
+        welcome_due.send(sender=Account, accounts=to_welcome, reason="created")
+    return accounts
 
 
 @transaction.atomic
@@ -225,7 +274,7 @@ def reactivate_account(
         extra_fields=tuple(fields),
     )
     if account.person_id and account.person.external_email:
-        welcome_due.send(sender=Account, account=account, reason="reactivated")
+        welcome_due.send(sender=Account, accounts=[account], reason="reactivated")
     return account
 
 

@@ -7,8 +7,9 @@ Receivers run synchronously, inside the service's transaction.
 
 from django.dispatch import Signal
 
-# A new or reactivated account needs its welcome: username and activation link (R3).
-# Arguments: account, reason ("created" or "reactivated").
+# New or reactivated accounts need their welcome: username and activation link (R3).
+# Arguments: accounts (a list, so bulk sheets welcome thousands at once),
+# reason ("created" or "reactivated").
 welcome_due = Signal()
 
 # An account changed and the directory should follow (R28).

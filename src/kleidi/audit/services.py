@@ -22,18 +22,12 @@ def _clean(details: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def record(
-    action: str,
-    *,
-    actor=None,
-    client_ip: str | None = None,
-    target: models.Model | None = None,
-    school=None,
-    details: dict[str, Any] | None = None,
+def build_event(
+    action, *, actor=None, client_ip=None, target=None, school=None, details=None
 ) -> AuditEvent:
-    """Append one event. Call inside the transaction of the change it describes."""
+    """An unsaved event, for callers that write many at once with `record_many`."""
     actor_name = getattr(actor, "username", "") if actor is not None else ""
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=action,
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_name or "system",
@@ -44,3 +38,25 @@ def record(
         school=school,
         details=_clean(details or {}),
     )
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    client_ip: str | None = None,
+    target: models.Model | None = None,
+    school=None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Call inside the transaction of the change it describes."""
+    event = build_event(
+        action, actor=actor, client_ip=client_ip, target=target, school=school, details=details
+    )
+    event.save()
+    return event
+
+
+def record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append many events (from `build_event`) in one INSERT (bulk sheets)."""
+    return AuditEvent.objects.bulk_create(events, batch_size=500)

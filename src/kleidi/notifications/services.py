@@ -69,17 +69,37 @@ def render_message(template: str, context: dict) -> tuple[str, str, str]:
 
 def queue_message(template: str, *, to: str, context: dict, account=None) -> OutboxMessage:
     """Write one message to the outbox in the current transaction."""
-    subject, text, html = render_message(template, context)
-    message = OutboxMessage.objects.create(
-        template=template,
-        to=to,
-        subject=subject[:250],
-        body_text=text,
-        body_html=html,
-        account=account,
-    )
-    transaction.on_commit(schedule_delivery)
-    return message
+    return queue_messages(template, [(to, context, account)])[0]
+
+
+def queue_messages(template: str, messages: list[tuple[str, dict, object]]) -> list[OutboxMessage]:
+    """Write many messages of one template in one INSERT (bulk sheets write thousands).
+
+    `messages` holds (to, context, account) triples; delivery is scheduled once.
+    """
+    rows = []
+    for to, context, account in messages:
+        subject, text, html = render_message(template, context)
+        rows.append(
+            OutboxMessage(
+                template=template,
+                to=to,
+                subject=subject[:250],
+                body_text=text,
+                body_html=html,
+                account=account,
+            )
+        )
+    created = OutboxMessage.objects.bulk_create(rows, batch_size=500)
+    if created and not _delivery_scheduled():
+        transaction.on_commit(schedule_delivery)
+    return created
+
+
+def _delivery_scheduled() -> bool:
+    """Is a delivery already waiting for this transaction's commit? One is enough."""
+    connection = transaction.get_connection()
+    return any(func is schedule_delivery for _, func, _ in connection.run_on_commit)
 
 
 def schedule_delivery(run_after=None) -> None:

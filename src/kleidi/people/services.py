@@ -5,7 +5,7 @@ Every change is audited with its before and after values.
 
 from django.db import transaction
 
-from kleidi.audit.services import record
+from kleidi.audit.services import build_event, record, record_many
 from kleidi.people.models import Person
 
 AUDITED_FIELDS = (
@@ -31,19 +31,33 @@ def diff(person: Person, changes: dict[str, str]) -> dict[str, dict[str, str]]:
     }
 
 
-@transaction.atomic
 def create_person(*, actor=None, client_ip=None, school=None, **fields) -> Person:
-    person = Person(**fields)
-    person.save()
-    record(
-        "person.created",
-        actor=actor,
-        client_ip=client_ip,
-        target=person,
-        school=school,
-        details={"after": {f: fields[f] for f in AUDITED_FIELDS if fields.get(f)}},
+    return create_people([fields], actor=actor, client_ip=client_ip, school=school)[0]
+
+
+@transaction.atomic
+def create_people(
+    rows: list[dict[str, str]], *, actor=None, client_ip=None, school=None
+) -> list[Person]:
+    """Create people in one INSERT, each audited as `person.created` with its data."""
+    people = [Person(**fields) for fields in rows]
+    for person in people:
+        person.refresh_keys()
+    people = Person.objects.bulk_create(people, batch_size=500)
+    record_many(
+        [
+            build_event(
+                "person.created",
+                actor=actor,
+                client_ip=client_ip,
+                target=person,
+                school=school,
+                details={"after": {f: fields[f] for f in AUDITED_FIELDS if fields.get(f)}},
+            )
+            for person, fields in zip(people, rows, strict=True)
+        ]
     )
-    return person
+    return people
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """`kleidi demo`: migrate, seed the demo data, serve the portal and run the worker."""
 
+import os
 import threading
 
 from django.conf import settings
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         if seed_only:
             return
         base = f"http://127.0.0.1:{port}"
+        if not os.environ.get("BASE_URL"):
+            # Links in the demo's messages must reach this server (R24).
+            settings.BASE_URL = base
         self._print_tour(base)
         worker = self._start_worker()
         try:

@@ -1,0 +1,87 @@
+"""Error codes of credential self-service (R23–R27)."""
+
+MESSAGES = {
+    "password.too_short": (
+        "Ο κωδικός πρέπει να έχει τουλάχιστον {min} χαρακτήρες.",
+        "The password must have at least {min} characters.",
+    ),
+    "password.too_long": (
+        "Ο κωδικός μπορεί να έχει το πολύ {max} χαρακτήρες.",
+        "The password may have at most {max} characters.",
+    ),
+    "password.control": (
+        "Ο κωδικός περιέχει χαρακτήρες ελέγχου (π.χ. αλλαγή γραμμής ή tab)· "
+        "επιτρέπονται γράμματα κάθε γλώσσας, ψηφία, σύμβολα και κενά.",
+        "The password contains control characters (such as a line break or a tab); "
+        "letters of any language, digits, symbols and spaces are allowed.",
+    ),
+    "password.too_weak": (
+        "Ο κωδικός μαντεύεται εύκολα: περίπου 10^{log10} δοκιμές, ενώ χρειάζονται "
+        "τουλάχιστον 10^{min_log10}. Μερικές τυχαίες λέξεις κάνουν ισχυρό κωδικό.",
+        "The password is easy to guess: about 10^{log10} guesses, while at least "
+        "10^{min_log10} are needed. A few random words make a strong password.",
+    ),
+    "password.common": (
+        "Ο κωδικός είναι από τους πιο κοινούς και δοκιμάζεται πρώτος από όσους επιτίθενται.",
+        "The password is one of the most common ones, which attackers try first.",
+    ),
+    "password.similar": (
+        "Ο κωδικός βασίζεται στα στοιχεία σας (όνομα, επώνυμο, όνομα χρήστη, αριθμό μητρώου "
+        "ή email) και μαντεύεται εύκολα.",
+        "The password is based on your own data (name, surname, username, registration "
+        "number or email) and is easy to guess.",
+    ),
+    "password.mismatch": (
+        "Οι δύο κωδικοί δεν είναι ίδιοι.",
+        "The two passwords do not match.",
+    ),
+    "password.incorrect": (
+        "Ο τρέχων κωδικός δεν είναι σωστός.",
+        "The current password is not correct.",
+    ),
+    "password.directory_refused": (
+        "Ο κατάλογος (LDAP) δεν δέχτηκε τον νέο κωδικό· τίποτα δεν άλλαξε. "
+        "Δοκιμάστε ξανά ή επικοινωνήστε με το helpdesk του ΚΗΥ.",
+        "The directory (LDAP) refused the new password; nothing changed. "
+        "Try again or contact the computer centre's helpdesk.",
+    ),
+    "link.invalid": (
+        "Ο σύνδεσμος δεν ισχύει: έληξε, χρησιμοποιήθηκε ήδη ή αντικαταστάθηκε από νεότερο.",
+        "The link is not valid: it has expired, was already used or was replaced by a newer one.",
+    ),
+    "rate.limited": (
+        "Πάρα πολλές προσπάθειες. Δοκιμάστε ξανά σε {minutes} λεπτά.",
+        "Too many attempts. Try again in {minutes} minutes.",
+    ),
+    "reset.mismatch": (
+        "Τα στοιχεία σας δεν είναι ενημερωμένα: το όνομα χρήστη και το email δεν αντιστοιχούν "
+        "σε λογαριασμό που μπορεί να λάβει σύνδεσμο. "
+        "Επικοινωνήστε με τη γραμματεία της Σχολής σας.",
+        "Your data are not up to date: the username and email do not match an account that "
+        "can receive a link. Contact your school's secretariat.",
+    ),
+    "login.failed": (
+        "Λάθος όνομα χρήστη ή κωδικός.",
+        "Wrong username or password.",
+    ),
+    "login.expired": (
+        "Ο λογαριασμός σας έχει λήξει. Η γραμματεία της Σχολής σας μπορεί να τον ανανεώσει.",
+        "Your account has expired. Your school's secretariat can renew it.",
+    ),
+    "login.disabled": (
+        "Ο λογαριασμός σας έχει απενεργοποιηθεί. Επικοινωνήστε με το helpdesk του ΚΗΥ.",
+        "Your account has been disabled. Contact the computer centre's helpdesk.",
+    ),
+    "login.retired": (
+        "Ο λογαριασμός σας έχει καταργηθεί οριστικά (π.χ. μετά την αποφοίτηση).",
+        "Your account has been retired for ever (for example after graduation).",
+    ),
+    "input.too_long": (
+        "Το πεδίο μπορεί να έχει το πολύ {max} χαρακτήρες.",
+        "This field may have at most {max} characters.",
+    ),
+    "input.control": (
+        "Το πεδίο περιέχει μη επιτρεπτούς χαρακτήρες ελέγχου.",
+        "This field contains control characters, which are not allowed.",
+    ),
+}

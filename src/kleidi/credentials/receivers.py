@@ -1,0 +1,42 @@
+"""Credentials listen to the account service and to Django's sign-in signals."""
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from kleidi.accounts.signals import welcome_due
+from kleidi.audit.services import record
+from kleidi.credentials import services
+from kleidi.portal.request import client_ip
+
+
+@receiver(welcome_due, dispatch_uid="credentials_send_welcome")
+def send_welcome(sender, accounts, reason, **kwargs):
+    """R3: created or reactivated accounts get their username and an activation link."""
+    services.send_welcomes(accounts, reason=reason)
+
+
+@receiver(user_logged_in, dispatch_uid="credentials_audit_staff_sign_in")
+def audit_staff_sign_in(sender, request, user, **kwargs):
+    """R29: every staff sign-in, through the portal or the console, is audited."""
+    if user.is_staff:
+        record(
+            "login.staff",
+            actor=user,
+            client_ip=client_ip(request) if request is not None else None,
+            target=user,
+            details={"role": user.role},
+        )
+
+
+@receiver(user_login_failed, dispatch_uid="credentials_audit_console_failure")
+def audit_console_failure(sender, credentials, request=None, **kwargs):
+    """R29: failed sign-ins through Django's own forms (the console's) are audited too.
+
+    The portal's sign-in does not go through `authenticate`, and audits its
+    failures itself. Django has already masked the password in `credentials`.
+    """
+    record(
+        "login.failed",
+        client_ip=client_ip(request) if request is not None else None,
+        details={"username": str(credentials.get("username", ""))[:64], "via": "console"},
+    )

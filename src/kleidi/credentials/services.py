@@ -1,0 +1,520 @@
+"""Credential self-service: links, forgot password, set and change, sign-in.
+
+Every function here is the one place its rule lives; the views and the
+account service's `welcome_due` receiver only call them. Passwords pass
+through as arguments and are hashed exactly once (Argon2) and handed to the
+directory inside the same transaction; they are never stored, logged,
+queued or audited. Tokens leave only inside the one message that carries
+the link; the database keeps their SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+
+from kleidi.accounts.models import Account, AccountState
+from kleidi.accounts.services import activate_account
+from kleidi.audit.services import build_event, record, record_many
+from kleidi.credentials import ratelimit
+from kleidi.credentials.models import LinkPurpose, LinkToken
+from kleidi.directory import services as directory
+from kleidi.errors import error
+from kleidi.notifications.models import OutboxMessage
+from kleidi.notifications.services import (
+    queue_message,
+    queue_messages,
+    render_message,
+    schedule_delivery,
+)
+
+logger = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32  # 256 random bits; R24 asks for at least 128
+LINKABLE_STATES = frozenset({AccountState.ACTIVE, AccountState.PENDING})
+LOGIN_REFUSED_CODES = {
+    AccountState.EXPIRED: "login.expired",
+    AccountState.DISABLED: "login.disabled",
+    AccountState.RETIRED: "login.retired",
+}
+MAX_USERNAME = 64
+MAX_EMAIL = 254
+
+
+# --------------------------------------------------------------------------
+# Tokens and links (R24)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh token and its hash."""
+    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    return raw, hash_token(raw)
+
+
+def link_url(raw: str) -> str:
+    """The link from BASE_URL, never from the request's Host header (R24)."""
+    path = reverse("password-link", args=[raw])
+    prefix = get_script_prefix()
+    if path.startswith(prefix):
+        path = "/" + path[len(prefix) :]
+    return f"{settings.BASE_URL}{path}"
+
+
+def lifetime(purpose: str) -> dt.timedelta:
+    if purpose == LinkPurpose.ACTIVATION:
+        return dt.timedelta(days=settings.ACTIVATION_LINK_DAYS)
+    return dt.timedelta(minutes=settings.RESET_LINK_MINUTES)
+
+
+def void_links(account: Account, *, now: dt.datetime, keep: LinkToken | None = None) -> int:
+    """Void every outstanding link of the account (a newer link, a new password)."""
+    outstanding = LinkToken.objects.filter(
+        account=account, used_at__isnull=True, voided_at__isnull=True
+    )
+    if keep is not None:
+        outstanding = outstanding.exclude(pk=keep.pk)
+    return outstanding.update(voided_at=now)
+
+
+def _store_link(account: Account, purpose: str, token_hash: str, now: dt.datetime) -> LinkToken:
+    void_links(account, now=now)
+    return LinkToken.objects.create(
+        account=account,
+        purpose=purpose,
+        token_hash=token_hash,
+        created_at=now,
+        expires_at=now + lifetime(purpose),
+    )
+
+
+def issue_link(account: Account, purpose: str, *, now: dt.datetime | None = None) -> str:
+    """Store a new link for the account (voiding older ones) and return its URL."""
+    now = now or timezone.now()
+    raw, token_hash = new_token()
+    _store_link(account, purpose, token_hash, now)
+    return link_url(raw)
+
+
+def usable_link(token_hash: str | None, *, now: dt.datetime | None = None) -> LinkToken | None:
+    """The link with this hash if it may still set a password, else None."""
+    if not token_hash:
+        return None
+    now = now or timezone.now()
+    token = (
+        LinkToken.objects.select_related("account__person", "account__affiliation")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+    if token is None or not token.is_usable(now):
+        return None
+    if token.account.effective_state not in LINKABLE_STATES:
+        return None
+    return token
+
+
+# --------------------------------------------------------------------------
+# Welcome (R3)
+
+
+def send_welcome(account: Account, *, reason: str, now: dt.datetime | None = None) -> None:
+    """Username and an activation link to the external email; never a password."""
+    send_welcomes([account], reason=reason, now=now)
+
+
+@transaction.atomic
+def send_welcomes(accounts: list[Account], *, reason: str, now: dt.datetime | None = None) -> None:
+    """R3 for many accounts at once: older links voided, tokens, messages and audit in bulk."""
+    now = now or timezone.now()
+    LinkToken.objects.filter(
+        account__in=accounts, used_at__isnull=True, voided_at__isnull=True
+    ).update(voided_at=now)
+    tokens, messages = [], []
+    for account in accounts:
+        raw, token_hash = new_token()
+        tokens.append(
+            LinkToken(
+                account=account,
+                purpose=LinkPurpose.ACTIVATION,
+                token_hash=token_hash,
+                created_at=now,
+                expires_at=now + lifetime(LinkPurpose.ACTIVATION),
+            )
+        )
+        context = {
+            "username": account.username,
+            "link": link_url(raw),
+            "days": settings.ACTIVATION_LINK_DAYS,
+            "reason": reason,
+            "base_url": settings.BASE_URL,
+        }
+        messages.append((account.email, context, account))
+    LinkToken.objects.bulk_create(tokens, batch_size=500)
+    queue_messages("welcome", messages)
+    record_many(
+        [
+            build_event(
+                "link.issued",
+                target=account,
+                school=account.school,
+                details={"purpose": LinkPurpose.ACTIVATION, "reason": reason},
+            )
+            for account in accounts
+        ]
+    )
+
+
+# --------------------------------------------------------------------------
+# Forgot password (R23)
+
+
+@dataclass(frozen=True)
+class ResetOutcome:
+    """What happened; the page shows the same thing whatever it is (R23)."""
+
+    sent: bool
+    reason: str  # "sent", "unknown_username", "email_mismatch", "state"
+
+
+def reset_limits(username: str, client_ip: str | None) -> list[ratelimit.Limit]:
+    return [
+        ratelimit.Limit("reset-account", username, settings.RESET_RATE_PER_ACCOUNT),
+        ratelimit.Limit("reset-address", client_ip or "-", settings.RESET_RATE_PER_ADDRESS),
+    ]
+
+
+def _find_account(username: str) -> Account | None:
+    # LOWER(username) = %s uses the case-insensitive unique index on every backend.
+    # No ORDER BY: the name is unique, and ordering would make SQLite scan.
+    found = list(
+        Account.objects.select_related("person", "school")
+        .alias(username_lower=Lower("username"))
+        .filter(username_lower=username)
+        .order_by()[:1]
+    )
+    return found[0] if found else None
+
+
+def request_reset(
+    username: str, email: str, *, client_ip: str | None = None, now: dt.datetime | None = None
+) -> ResetOutcome:
+    """R23: a link goes out only when username and email match an active or pending account.
+
+    The work does not depend on the outcome, so neither does the time: the
+    same rate-limit counters, the same account lookup, a token made and
+    hashed, the message rendered, the same UPDATE and INSERTs, one audit row
+    and one delivery request in every case. Only a match keeps the link and
+    the message; a refusal writes them in a savepoint and rolls it back.
+    """
+    now = now or timezone.now()
+    username = username.strip().lower()[:MAX_USERNAME]
+    email = email.strip().lower()[:MAX_EMAIL]
+    try:
+        ratelimit.hit(reset_limits(username, client_ip), now=now)
+    except ratelimit.RateLimited as exc:
+        if exc.first:
+            record(
+                "password.reset_refused",
+                client_ip=client_ip,
+                details={"reason": "rate_limited", "username": username, "scopes": exc.scopes},
+            )
+        raise
+
+    account = _find_account(username)
+    stored_email = (account.person.email_key if account and account.person_id else "") or ""
+    email_ok = hmac.compare_digest(stored_email.encode(), email.encode()) and bool(stored_email)
+    if account is None:
+        reason = "unknown_username"
+    elif not email_ok:
+        reason = "email_mismatch"
+    elif account.effective_state not in LINKABLE_STATES:
+        reason = "state"
+    else:
+        reason = "sent"
+    sent = reason == "sent"
+
+    raw, token_hash = new_token()
+    context = {
+        "username": account.username if account else username,
+        "link": link_url(raw),
+        "minutes": settings.RESET_LINK_MINUTES,
+        "pending": bool(account) and account.state == AccountState.PENDING,
+        "requested_at": now,
+        "base_url": settings.BASE_URL,
+    }
+    with transaction.atomic():
+        if sent:
+            _store_link(account, LinkPurpose.RESET, token_hash, now)
+            queue_message("reset", to=account.email, account=account, context=context)
+            record(
+                "password.reset_requested",
+                client_ip=client_ip,
+                target=account,
+                school=account.school,
+                details={"state": account.state},
+            )
+        else:
+            _shadow_reset(account, email, token_hash, context, now)
+            details = {"reason": reason}
+            if account is None:
+                details["username"] = username
+            elif reason == "state":
+                details["state"] = account.effective_state
+            record(
+                "password.reset_refused",
+                client_ip=client_ip,
+                target=account,
+                school=account.school if account else None,
+                details=details,
+            )
+            transaction.on_commit(schedule_delivery)
+    return ResetOutcome(sent=sent, reason=reason)
+
+
+class _Discard(Exception):
+    """Rolls back the shadow writes of a refused reset."""
+
+
+def _shadow_reset(account, email: str, token_hash: str, context: dict, now) -> None:
+    """A refused request does a match's work, then rolls it back (R23 timing).
+
+    The same UPDATE of outstanding links (of no account), the same message
+    rendering, the same two INSERTs, inside a savepoint that is rolled back, so
+    nothing remains. Foreign keys are checked at commit, which never comes.
+    """
+    LinkToken.objects.filter(account_id=0, used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=now
+    )
+    subject, text, html = render_message("reset", context)
+    try:
+        with transaction.atomic():
+            LinkToken.objects.create(
+                account_id=account.pk if account else 0,
+                purpose=LinkPurpose.RESET,
+                token_hash=token_hash,
+                created_at=now,
+                expires_at=now,
+            )
+            OutboxMessage.objects.create(
+                template="reset",
+                to=email[:254],
+                subject=subject[:250],
+                body_text=text,
+                body_html=html,
+            )
+            raise _Discard
+    except _Discard:
+        pass
+
+
+# --------------------------------------------------------------------------
+# Setting a password (R26)
+
+
+def _apply_password(
+    account: Account,
+    password: str,
+    *,
+    action: str,
+    client_ip: str | None,
+    now: dt.datetime,
+    details: dict | None = None,
+) -> Account:
+    """Hash once, void links, audit, confirm by mail, activate; the directory last.
+
+    Runs inside the caller's transaction with the account row locked. Other
+    sessions end because Django ties each session to the password hash.
+    """
+    account.set_password(password)
+    account.password_changed_at = now
+    account.save(update_fields=["password", "password_changed_at"])
+    void_links(account, now=now)
+    if account.state == AccountState.PENDING:
+        activate_account(account, actor=account, client_ip=client_ip)
+        account.refresh_from_db(fields=["state", "state_changed_at"])
+    record(
+        action,
+        actor=account,
+        client_ip=client_ip,
+        target=account,
+        school=account.school,
+        details=details or {},
+    )
+    if account.email:
+        queue_message(
+            "password_changed",
+            to=account.email,
+            account=account,
+            context={
+                "username": account.username,
+                "changed_at": now,
+                "base_url": settings.BASE_URL,
+            },
+        )
+    try:
+        directory.set_password(account, password)
+    except ValidationError:
+        raise
+    except Exception:
+        logger.exception("directory refused the password of account %s", account.pk)
+        raise error("password.directory_refused") from None
+    return account
+
+
+def _locked_account(pk: int) -> Account:
+    return (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("person", "school", "affiliation")
+        .get(pk=pk)
+    )
+
+
+def complete_link(
+    token_hash: str, password: str, *, client_ip: str | None = None, now: dt.datetime | None = None
+) -> Account:
+    """R24, R26: set the password through a link; the link is used up.
+
+    Raises `link.invalid` when the link is unknown, used, voided, expired or
+    its account can no longer have a password set, and then changes nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        token = (
+            LinkToken.objects.select_for_update().filter(token_hash=token_hash).first()
+            if token_hash
+            else None
+        )
+        if token is None or not token.is_usable(now):
+            raise error("link.invalid")
+        account = _locked_account(token.account_id)
+        if account.effective_state not in LINKABLE_STATES:
+            raise error("link.invalid")
+        token.used_at = now
+        token.save(update_fields=["used_at"])
+        action = (
+            "password.initialised"
+            if token.purpose == LinkPurpose.ACTIVATION
+            else "password.reset_completed"
+        )
+        return _apply_password(
+            account,
+            password,
+            action=action,
+            client_ip=client_ip,
+            now=now,
+            details={"purpose": token.purpose},
+        )
+
+
+# --------------------------------------------------------------------------
+# Sign-in and change (R27)
+
+
+def login_limits(username: str, client_ip: str | None) -> list[ratelimit.Limit]:
+    return [
+        ratelimit.Limit(
+            "login-account", username, settings.LOGIN_RATE_PER_ACCOUNT, ratelimit.QUARTER
+        ),
+        ratelimit.Limit(
+            "login-address", client_ip or "-", settings.LOGIN_RATE_PER_ADDRESS, ratelimit.QUARTER
+        ),
+    ]
+
+
+def _failed_sign_in(
+    username: str, account: Account | None, client_ip: str | None, limits, now, *, via: str
+) -> ValidationError:
+    ratelimit.count(limits, now=now)
+    details = {"via": via}
+    if account is None:
+        details["username"] = username
+    record(
+        "login.failed",
+        client_ip=client_ip,
+        target=account,
+        school=account.school if account else None,
+        details=details,
+    )
+    return error("password.incorrect" if via == "change" else "login.failed")
+
+
+def sign_in(
+    username: str, password: str, *, client_ip: str | None = None, now: dt.datetime | None = None
+) -> Account:
+    """R27: check the password, then the state; failures are throttled and audited.
+
+    The state of an expired, disabled or retired account is told only after
+    the right password, so strangers learn nothing. Unknown usernames cost
+    one Argon2 hash too, so the time does not tell which usernames exist.
+    """
+    now = now or timezone.now()
+    username = username.strip().lower()[:MAX_USERNAME]
+    limits = login_limits(username, client_ip)
+    try:
+        ratelimit.check(limits, now=now)
+    except ratelimit.RateLimited:
+        record(
+            "login.throttled",
+            client_ip=client_ip,
+            details={"username": username},
+        )
+        raise
+    account = _find_account(username)
+    if account is None:
+        make_password(password)
+        raise _failed_sign_in(username, None, client_ip, limits, now, via="login")
+    if not account.check_password(password):
+        raise _failed_sign_in(username, account, client_ip, limits, now, via="login")
+    state = account.effective_state
+    if state in LOGIN_REFUSED_CODES:
+        record(
+            "login.refused",
+            client_ip=client_ip,
+            target=account,
+            school=account.school,
+            details={"state": state},
+        )
+        raise error(LOGIN_REFUSED_CODES[state])
+    if not account.is_active:
+        raise _failed_sign_in(username, account, client_ip, limits, now, via="login")
+    return account
+
+
+def check_current_password(
+    account: Account, password: str, *, client_ip: str | None = None, now=None
+) -> None:
+    """R27: the current password before a change, throttled like a sign-in."""
+    now = now or timezone.now()
+    limits = login_limits(account.username, client_ip)
+    ratelimit.check(limits, now=now)
+    if not account.check_password(password):
+        raise _failed_sign_in(account.username, account, client_ip, limits, now, via="change")
+
+
+def change_password(
+    account: Account, password: str, *, client_ip: str | None = None, now=None
+) -> Account:
+    """R26, R27: a signed-in member sets a new password (the current one was checked)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked_account(account.pk)
+        if not locked.is_active:
+            raise error(LOGIN_REFUSED_CODES.get(locked.effective_state, "login.failed"))
+        return _apply_password(
+            locked, password, action="password.changed", client_ip=client_ip, now=now
+        )

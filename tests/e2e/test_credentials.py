@@ -1,0 +1,139 @@
+"""The guide's "Ξέχασα το password" as a member lives it, in Chromium (R23–R27)."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from kleidi.notifications.models import OutboxMessage
+
+pytestmark = [pytest.mark.e2e]
+
+EMAIL = "giorgos.papadopoulos@example.com"
+WEAK = "Papadopoulos2024!"
+STRONG = "kokkino podilato sto vouno tis kritis"
+LINK = re.compile(r"https?://\S+/password/link/[A-Za-z0-9_-]+/")
+
+
+@pytest.fixture
+def members(transactional_db, demo):
+    """The demo data in a database the live server sees; rate limits start at zero."""
+    cache.clear()
+    yield demo
+    cache.clear()
+
+
+def link_from_outbox(template: str, to: str) -> str:
+    message = OutboxMessage.objects.filter(template=template, to=to).order_by("-pk").first()
+    assert message is not None, f"no {template} message to {to}"
+    links = set(LINK.findall(message.body_text))
+    assert len(links) == 1
+    return links.pop()
+
+
+def tab_to(page, name: str, limit: int = 40) -> None:
+    """Press Tab until the field called `name` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.name") == name:
+            return
+    raise AssertionError(f"Tab never reached {name}")
+
+
+def test_r23_r25_r26_forgot_password_flow_in_the_browser(page, live_server, members, artifacts):
+    page.goto(f"{live_server.url}/go/forgot-password")
+    expect(page.locator("h1")).to_have_text("Ξέχασα τον κωδικό")
+    page.fill("input[name=username]", "gpapadopoulos")
+    page.fill("input[name=email]", EMAIL)
+    page.click("button[type=submit].primary")
+    expect(page.locator("h1")).to_have_text("Ελέγξτε τη γραμματοθυρίδα σας")
+    expect(page.locator("main")).to_contain_text("ανεπιθύμητης αλληλογραφίας")
+
+    link = link_from_outbox("reset", EMAIL)
+    page.goto(link)
+    expect(page).to_have_url(f"{live_server.url}/password/set/")
+    expect(page.locator("h1")).to_have_text("Ορίστε νέο κωδικό")
+    first = page.locator("input[name=new_password1]")
+    second = page.locator("input[name=new_password2]")
+    expect(second).to_be_disabled()
+
+    first.press_sequentially(WEAK, delay=15)
+    expect(page.locator("#strength-feedback")).to_contain_text("βασίζεται στα στοιχεία σας")
+    expect(page.locator("#strength-meter")).not_to_have_attribute("data-level", "4")
+    expect(second).to_be_disabled()
+
+    first.fill(STRONG)
+    expect(second).to_be_enabled()
+    expect(page.locator("#strength-status")).to_have_text("Ισχυρός")
+    expect(page.locator("#strength-meter")).to_have_attribute("data-level", "4")
+    page.screenshot(path=str(artifacts / "set-password.png"), full_page=True)
+
+    second.fill(STRONG)
+    page.click("button[type=submit].primary")
+    expect(page.locator("h1")).to_have_text("Ο κωδικός σας ορίστηκε")
+    assert OutboxMessage.objects.filter(template="password_changed", to=EMAIL).count() == 1
+    changed = OutboxMessage.objects.get(template="password_changed")
+    assert STRONG not in changed.body_text
+
+    page.click("main a.button")  # "Σύνδεση"
+    page.fill("input[name=username]", "gpapadopoulos")
+    page.fill("input[name=password]", STRONG)
+    page.click("button[type=submit].primary")
+    expect(page).to_have_url(f"{live_server.url}/account/")
+    expect(page.locator("main h2")).to_have_text("gpapadopoulos")
+
+
+def test_r25_keyboard_only(page, live_server, members):
+    page.goto(f"{live_server.url}/password/forgot/")
+    tab_to(page, "username")
+    page.keyboard.type("el24001")
+    page.keyboard.press("Tab")
+    page.keyboard.type("giannis.georgiou@example.com")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Ελέγξτε τη γραμματοθυρίδα σας")
+
+    page.goto(link_from_outbox("reset", "giannis.georgiou@example.com"))
+    expect(page.locator("h1")).to_have_text("Ενεργοποίηση λογαριασμού")
+    tab_to(page, "new_password1")
+    page.keyboard.type(STRONG)
+    expect(page.locator("input[name=new_password2]")).to_be_enabled()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "new_password2"
+    page.keyboard.type(STRONG)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Ο κωδικός σας ορίστηκε")
+    expect(page.locator("main")).to_contain_text("Ο λογαριασμός σας είναι ενεργός")
+
+
+def test_r25_without_javascript_the_server_checks(browser, live_server, members, settings):
+    settings.BASE_URL = live_server.url
+    context = browser.new_context(locale="el-GR", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/password/forgot/")
+        page.fill("input[name=username]", "gpapadopoulos")
+        page.fill("input[name=email]", EMAIL)
+        page.click("button[type=submit].primary")
+        page.goto(link_from_outbox("reset", EMAIL))
+        second = page.locator("input[name=new_password2]")
+        expect(second).to_be_enabled()
+        page.fill("input[name=new_password1]", WEAK)
+        second.fill(WEAK)
+        page.click("button[type=submit].primary")
+        expect(page.locator(".errorlist")).to_contain_text("βασίζεται στα στοιχεία σας")
+        page.fill("input[name=new_password1]", STRONG)
+        second.fill(STRONG)
+        page.click("button[type=submit].primary")
+        expect(page.locator("h1")).to_have_text("Ο κωδικός σας ορίστηκε")
+    finally:
+        context.close()
+
+
+def test_r24_used_link_offers_a_new_one(page, live_server, members):
+    page.goto(f"{live_server.url}/password/link/not-a-real-token/")
+    expect(page.locator("h1")).to_have_text("Ο σύνδεσμος δεν ισχύει")
+    page.click("text=Ζητήστε νέο σύνδεσμο")
+    expect(page).to_have_url(f"{live_server.url}/password/forgot/")
