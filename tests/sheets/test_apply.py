@@ -98,16 +98,14 @@ def test_r19_sheet_with_errors_writes_nothing(school_el, secretariat):
 def test_r19_apply_interrupted_by_an_injected_failure_leaves_nothing(
     school_el, secretariat, monkeypatch
 ):
-    real = apply_module.create_account
-    calls = {"n": 0}
+    real = apply_module.create_accounts
 
-    def failing(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("injected failure")
-        return real(**kwargs)
+    def failing(*args, **kwargs):
+        # People, affiliations, accounts and welcomes are written; then it fails.
+        real(*args, **kwargs)
+        raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(apply_module, "create_account", failing)
+    monkeypatch.setattr(apply_module, "create_accounts", failing)
     upload = upload_sheet(
         content=xlsx(table([person_row(i) for i in range(1, 6)])),
         filename="x.xlsx",
@@ -125,7 +123,7 @@ def test_r19_apply_interrupted_by_an_injected_failure_leaves_nothing(
     assert upload.state == SheetState.FAILED
     # Only the failure itself is recorded.
     assert AuditEvent.objects.count() == events + 1
-    monkeypatch.setattr(apply_module, "create_account", real)
+    monkeypatch.setattr(apply_module, "create_accounts", real)
     assert apply_upload(upload, actor=secretariat).ok
 
 

@@ -20,16 +20,18 @@ from collections.abc import Callable
 from django.db import connection, transaction
 
 from kleidi.accounts.services import (
+    NewAccount,
     create_account,
+    create_accounts,
     end_of_day,
     local_today,
     reactivate_account,
     renew_account,
 )
 from kleidi.audit.models import AuditEvent
-from kleidi.audit.services import record
+from kleidi.audit.services import build_event, record, record_many
 from kleidi.people.models import Affiliation, School
-from kleidi.people.services import create_person, update_person
+from kleidi.people.services import create_people, create_person, update_person
 from kleidi.sheets.reader import Table
 from kleidi.sheets.validation import (
     CREATE,
@@ -77,12 +79,24 @@ def apply_table(
             return result
         total = len(result.plans)
         step = max(1, total // 100)
-        events = []
-        for done, plan in enumerate(result.plans, start=1):
-            target = _execute(plan, school=school, kind=kind, actor=actor, client_ip=client_ip)
-            events.append(_row_event(plan, target, school, actor, client_ip, sheet_id))
+        creates = [p for p in result.plans if p.action == CREATE] if kind != "renewal" else []
+        targets = _create_in_bulk(creates, school=school, actor=actor, client_ip=client_ip)
+        done = len(creates)
+        if progress and done:
+            progress(done, total)
+        for plan in result.plans:
+            if plan.row in targets:
+                continue
+            targets[plan.row] = _execute(
+                plan, school=school, kind=kind, actor=actor, client_ip=client_ip
+            )
+            done += 1
             if progress and (done % step == 0 or done == total):
                 progress(done, total)
+        events = [
+            _row_event(plan, targets[plan.row], school, actor, client_ip, sheet_id)
+            for plan in result.plans
+        ]
         AuditEvent.objects.bulk_create(events, batch_size=1000)
         record(
             "sheet.applied",
@@ -97,6 +111,90 @@ def apply_table(
             },
         )
     return result
+
+
+def _create_in_bulk(plans: list[Plan], *, school, actor, client_ip) -> dict[int, object]:
+    """The sheet's new accounts, through the bulk services (R19's apply ≤ 5 s).
+
+    New people in one INSERT, their affiliations in one, the accounts and
+    their welcomes through `create_accounts`; each write audited as the
+    single-row path would audit it. Returns {row: account}.
+    """
+    if not plans:
+        return {}
+    new_people = [p for p in plans if p.person is None]
+    created = create_people(
+        [{name: p.values.get(name, "") for name in PERSON_FIELDS} for p in new_people],
+        actor=actor,
+        client_ip=client_ip,
+        school=school,
+    )
+    people = {p.row: person for p, person in zip(new_people, created, strict=True)}
+    for plan in plans:
+        if plan.person is not None:
+            people[plan.row] = plan.person
+            if plan.person_changes:
+                update_person(
+                    plan.person,
+                    plan.person_changes,
+                    actor=actor,
+                    client_ip=client_ip,
+                    school=school,
+                )
+    affiliations = _affiliations_in_bulk(plans, people, school, actor, client_ip)
+    accounts = create_accounts(
+        [
+            NewAccount(
+                username=plan.username,
+                kind=plan.kind,
+                person=people[plan.row],
+                affiliation=affiliations[plan.row],
+                school=school,
+                expires_at=end_of_day(plan.end_date),
+            )
+            for plan in plans
+        ],
+        actor=actor,
+        client_ip=client_ip,
+    )
+    return {plan.row: account for plan, account in zip(plans, accounts, strict=True)}
+
+
+def _affiliations_in_bulk(plans, people, school, actor, client_ip) -> dict[int, Affiliation]:
+    """New affiliations in one INSERT and one audit INSERT; existing ones updated per row."""
+    affiliations, fresh = {}, []
+    for plan in plans:
+        if plan.affiliation is not None:
+            affiliations[plan.row] = _affiliation(plan, people[plan.row], school, actor, client_ip)
+            continue
+        fresh.append(
+            (
+                plan,
+                Affiliation(
+                    person=people[plan.row],
+                    school=school,
+                    registration_number=plan.values["registration_number"],
+                    start_date=local_today(),
+                    **plan.affiliation_changes,
+                ),
+            )
+        )
+    saved = Affiliation.objects.bulk_create([a for _, a in fresh], batch_size=500)
+    record_many(
+        [
+            build_event(
+                "affiliation.created",
+                actor=actor,
+                client_ip=client_ip,
+                target=affiliation,
+                school=school,
+                details={"after": {k: _json(v) for k, v in plan.affiliation_changes.items()}},
+            )
+            for (plan, _), affiliation in zip(fresh, saved, strict=True)
+        ]
+    )
+    affiliations.update({plan.row: a for (plan, _), a in zip(fresh, saved, strict=True)})
+    return affiliations
 
 
 def _row_event(plan: Plan, target, school, actor, client_ip, sheet_id) -> AuditEvent:

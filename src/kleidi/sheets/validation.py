@@ -23,6 +23,7 @@ from kleidi.errors import message
 from kleidi.people.correlation import Identity, correlate, people_by_id, registration_key
 from kleidi.people.correlation import same_names as names_match
 from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
+from kleidi.people.services import AUDITED_FIELDS
 from kleidi.people.validation import clean_external_email, clean_mobile, clean_supervisor_email
 from kleidi.sheets import headers
 from kleidi.sheets.headers import PROVISIONING, RENEWAL
@@ -58,18 +59,8 @@ MAX_LENGTHS = {
     "supervisor_name": 250,
 }
 NAME_FIELDS = ("surname", "given_name", "father_name", "mother_name", "latin_surname")
-PERSON_FIELDS = (
-    "surname",
-    "given_name",
-    "father_name",
-    "mother_name",
-    "latin_surname",
-    "address",
-    "area",
-    "postcode",
-    "mobile",
-    "external_email",
-)
+# The person's data a sheet row carries: the fields the people service audits.
+PERSON_FIELDS = AUDITED_FIELDS
 
 
 @dataclass
