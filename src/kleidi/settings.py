@@ -160,6 +160,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "kleidi_cache",
+            # Rate-limit counters live here: Django's default of 300 entries would
+            # let a flood of distinct usernames push live counters out.
+            "OPTIONS": {"MAX_ENTRIES": env_int("KLEIDI_CACHE_MAX_ENTRIES", 1_000_000, minimum=1000)},
         }
     }
 

@@ -257,3 +257,15 @@ def test_production_requires_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_r27_console_sign_in_goes_through_the_throttled_portal_sign_in(client):
+    response = client.get("/console/login/?next=/console/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/accounts/login/?next=/console/"
+    response = client.get("/console/")
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"])
+    assert follow.status_code == 302
+    assert follow.headers["Location"].startswith("/accounts/login/")
