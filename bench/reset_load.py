@@ -93,6 +93,7 @@ class Server:
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "PYTHONPATH": str(self.dir),
             "DJANGO_SETTINGS_MODULE": "bench_settings",
+            **({"REDIS_URL": self.args.redis} if self.args.redis else {}),
         }
 
     def _admin(self, sql: str) -> None:
@@ -260,6 +261,11 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="kleidi_bench")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--redis",
+        default="",
+        help="REDIS_URL for the rate-limit counters (production's cache), e.g. redis://127.0.0.1:6379/15",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--scenarios", default="baseline,match,mismatch,strength", help="comma-separated"

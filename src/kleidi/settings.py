@@ -162,7 +162,9 @@ else:
             "LOCATION": "kleidi_cache",
             # Rate-limit counters live here: Django's default of 300 entries would
             # let a flood of distinct usernames push live counters out.
-            "OPTIONS": {"MAX_ENTRIES": env_int("KLEIDI_CACHE_MAX_ENTRIES", 1_000_000, minimum=1000)},
+            "OPTIONS": {
+                "MAX_ENTRIES": env_int("KLEIDI_CACHE_MAX_ENTRIES", 1_000_000, minimum=1000)
+            },
         }
     }
 

@@ -5,10 +5,11 @@ from django.db.models import Q
 
 from kleidi.accounts.selectors import is_helpdesk, schools_for
 from kleidi.audit.models import AuditEvent
+from kleidi.console import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "action", "actor_name", "target_repr", "school", "client_ip")
     list_filter = ("action", "school")
     search_fields = ("action", "actor_name", "target_repr", "target_id")
@@ -20,12 +21,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         if is_helpdesk(request.user):
             return queryset
         return queryset.filter(Q(school__in=schools_for(request.user)))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

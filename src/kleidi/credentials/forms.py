@@ -27,18 +27,21 @@ def normalise_password(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def username_field(*, autofocus: bool = False) -> forms.CharField:
+    """The username as members type it: no capitalisation or spell-check by the phone."""
+    attrs = {
+        "autocomplete": "username",
+        "autocapitalize": "none",
+        "spellcheck": "false",
+        "maxlength": MAX_USERNAME,
+    }
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(label=_("Username"), widget=forms.TextInput(attrs=attrs))
+
+
 class ForgotPasswordForm(forms.Form):
-    username = forms.CharField(
-        label=_("Username"),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "autocapitalize": "none",
-                "spellcheck": "false",
-                "maxlength": MAX_USERNAME,
-            }
-        ),
-    )
+    username = username_field()
     email = forms.CharField(
         label=_("Email outside NTUA"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "maxlength": MAX_EMAIL}),
@@ -52,18 +55,7 @@ class ForgotPasswordForm(forms.Form):
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(
-        label=_("Username"),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "autocapitalize": "none",
-                "spellcheck": "false",
-                "autofocus": True,
-                "maxlength": MAX_USERNAME,
-            }
-        ),
-    )
+    username = username_field(autofocus=True)
     password = forms.CharField(
         label=_("Your password"),
         strip=False,

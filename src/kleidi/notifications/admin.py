@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from kleidi.console import ReadOnlyAdmin
 from kleidi.notifications.models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "template", "to", "status", "attempts", "sent_at")
     list_filter = ("status", "template")
     search_fields = ("to", "subject")
@@ -14,12 +15,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     fields = readonly_fields = [
         f.name for f in OutboxMessage._meta.fields if f.name not in ("body_text", "body_html")
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
