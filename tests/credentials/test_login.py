@@ -122,14 +122,29 @@ def test_r29_staff_sign_in_is_audited(client, demo):
     assert AuditEvent.objects.filter(action="login.staff").count() == 1
 
 
-def test_r29_console_sign_in_is_audited_too(client, demo):
-    client.post(
-        "/console/login/?next=/console/",
+def test_r29_staff_sign_in_for_the_console_is_audited(client, demo):
+    response = client.post(
+        "/accounts/login/?next=/console/",
         {"username": "helpdesk", "password": demo.STAFF_PASSWORD},
     )
-    client.post("/console/login/?next=/console/", {"username": "helpdesk", "password": "wrong"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console/"
+    assert client.get("/console/").status_code == 200
     assert AuditEvent.objects.filter(action="login.staff").count() == 1
-    assert AuditEvent.objects.filter(action="login.failed", details__via="console").exists()
+
+
+def test_r27_console_login_page_never_checks_passwords_itself(client, demo):
+    response = client.post("/console/login/", {"username": "helpdesk", "password": "wrong"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login/")
+    assert not AuditEvent.objects.filter(action__startswith="login.").exists()
+
+
+def test_r29_failed_authenticate_outside_the_portal_is_audited(demo):
+    from django.contrib.auth import authenticate
+
+    assert authenticate(username="helpdesk", password="wrong") is None
+    assert AuditEvent.objects.filter(action="login.failed", details__via="authenticate").exists()
 
 
 def test_r27_login_requires_csrf(demo):

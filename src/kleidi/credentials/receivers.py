@@ -30,13 +30,14 @@ def audit_staff_sign_in(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="credentials_audit_console_failure")
 def audit_console_failure(sender, credentials, request=None, **kwargs):
-    """R29: failed sign-ins through Django's own forms (the console's) are audited too.
+    """R29: a failed `authenticate` outside the portal's sign-in is audited too.
 
-    The portal's sign-in does not go through `authenticate`, and audits its
-    failures itself. Django has already masked the password in `credentials`.
+    The portal's sign-in (which the console's login page redirects to) audits
+    its own failures; this catches any other caller. Django has already masked
+    the password in `credentials`.
     """
     record(
         "login.failed",
         client_ip=client_ip(request) if request is not None else None,
-        details={"username": str(credentials.get("username", ""))[:64], "via": "console"},
+        details={"username": str(credentials.get("username", ""))[:64], "via": "authenticate"},
     )
