@@ -96,3 +96,14 @@ def test_r30_html_part_escapes_text_and_links_urls():
         "&lt;/b&gt;.<br>next</p>\n"
         '<p>(<a href="http://x.example/z">http://x.example/z</a>).</p>'
     )
+
+
+def test_r30_a_full_batch_schedules_the_next_one(monkeypatch):
+    scheduled = []
+    monkeypatch.setattr(services, "schedule_delivery", lambda **kw: scheduled.append(kw))
+    for _ in range(3):
+        queue()
+    assert services.deliver_due(limit=2)["sent"] == 2
+    assert scheduled == [{}]
+    assert services.deliver_due(limit=2)["sent"] == 1
+    assert scheduled == [{}]

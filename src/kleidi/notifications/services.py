@@ -149,7 +149,10 @@ def deliver_due(limit: int = 100) -> dict[str, int]:
         .values_list("next_attempt_at", flat=True)
         .first()
     )
-    if next_due is not None and counts["retried"]:
+    if len(ids) == limit:
+        # A bulk sheet queues thousands: keep going in a fresh task.
+        schedule_delivery()
+    elif next_due is not None and counts["retried"]:
         schedule_delivery(run_after=next_due)
     return counts
 
