@@ -15,5 +15,11 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="login", query_string=True),
         name="console-login",
     ),
+    # Staff change their password like members do: same policy, directory and audit (R26).
+    path(
+        "console/password_change/",
+        RedirectView.as_view(pattern_name="password-change"),
+        name="console-password-change",
+    ),
     path("console/", admin.site.urls),
 ]

@@ -48,9 +48,17 @@ def test_home_renders_in_greek_and_english(client, language, expected):
 
 
 @pytest.mark.django_db
-def test_greek_is_the_default_language(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="")
+@pytest.mark.parametrize("accept", ["", "en-US,en;q=0.9", "de-DE"])
+def test_greek_is_the_default_language_whatever_the_browser_says(client, accept):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=accept)
     assert '<html lang="el">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_language_switch_chooses_english(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/help/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get("/help/").content.decode()
 
 
 @pytest.mark.django_db

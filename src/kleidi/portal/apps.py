@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     name = "kleidi.portal"
-    verbose_name = "Portal"
+    verbose_name = _("Portal")
