@@ -107,3 +107,15 @@ def test_r30_a_full_batch_schedules_the_next_one(monkeypatch):
     assert scheduled == [{}]
     assert services.deliver_due(limit=2)["sent"] == 1
     assert scheduled == [{}]
+
+
+def test_r30_one_waiting_delivery_task_serves_every_message():
+    from django_tasks_db.models import DBTaskResult
+
+    services.schedule_delivery()
+    services.schedule_delivery()
+    assert DBTaskResult.objects.count() == 1
+    DBTaskResult.objects.update(status="RUNNING")
+    # The waiting task has started: a message committed now needs a new one.
+    services.schedule_delivery()
+    assert DBTaskResult.objects.count() == 2

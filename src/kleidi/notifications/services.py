@@ -13,10 +13,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
+from django.tasks import task_backends
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 
@@ -103,9 +106,16 @@ def _delivery_scheduled() -> bool:
 
 
 def schedule_delivery(run_after=None) -> None:
-    """Ask a worker to deliver; the outbox itself is the source of truth."""
+    """Ask a worker to deliver; the outbox itself is the source of truth.
+
+    Called after the message's commit. If a delivery task is already waiting
+    to start, it will see this message when it runs, so no second one is
+    queued: a busy forgot-password page writes one task row, not one per request.
+    """
     from kleidi.notifications.tasks import deliver_outbox
 
+    if run_after is None and _delivery_waiting(deliver_outbox):
+        return
     task = deliver_outbox.using(run_after=run_after) if run_after else deliver_outbox
     try:
         task.enqueue()
@@ -113,6 +123,18 @@ def schedule_delivery(run_after=None) -> None:
         # The message is safe in the outbox; `kleidi outbox retry` or the next
         # message's task will deliver it.
         logger.exception("could not enqueue outbox delivery")
+
+
+def _delivery_waiting(task) -> bool:
+    """Is a delivery task queued in the database and ready, but not yet started?"""
+    backend = task_backends[task.backend]
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    return (
+        DBTaskResult.objects.ready()
+        .filter(task_path=task.module_path, backend_name=backend.alias)
+        .exists()
+    )
 
 
 def backoff(attempts: int) -> timedelta:
