@@ -115,27 +115,30 @@ def make_rows(n: int, invalid_every: int = 0) -> list[list]:
     return rows
 
 
-HEADERS = [
-    "Όνομα χρήστη",
-    "Επώνυμο",
-    "Όνομα",
-    "Πατρώνυμο",
-    "Μητρώνυμο",
-    "Κινητό τηλέφωνο",
-    "Email εκτός ΕΜΠ",
-    "Αριθμός Μητρώου",
-    "Διευθυντής ΔΠΜΣ ή επιβλέπων",
-    "Email διευθυντή ή επιβλέποντα",
-    "Ημερομηνία λήξης",
+# The template's Greek headers, in the order make_rows writes the cells.
+COLUMNS = [
+    "username",
+    "surname",
+    "given_name",
+    "father_name",
+    "mother_name",
+    "mobile",
+    "external_email",
+    "registration_number",
+    "supervisor_name",
+    "supervisor_email",
+    "end_date",
 ]
 
 
 def write_xlsx(rows: list[list], path) -> None:
     import openpyxl
 
+    from kleidi.sheets.headers import LABELS
+
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("Λογαριασμοί")
-    ws.append(HEADERS)
+    ws.append([LABELS[name][0] for name in COLUMNS])
     for row in rows:
         ws.append(row)
     wb.save(path)

@@ -6,19 +6,8 @@ import io
 
 import openpyxl
 
-GREEK_HEADERS = [
-    "Όνομα χρήστη",
-    "Επώνυμο",
-    "Όνομα",
-    "Πατρώνυμο",
-    "Μητρώνυμο",
-    "Κινητό τηλέφωνο",
-    "Email εκτός ΕΜΠ",
-    "Αριθμός Μητρώου",
-    "Διευθυντής ΔΠΜΣ ή επιβλέπων",
-    "Email διευθυντή ή επιβλέποντα",
-    "Ημερομηνία λήξης",
-]
+from kleidi.sheets.headers import LABELS
+
 FIELDS = [
     "username",
     "surname",
@@ -32,6 +21,8 @@ FIELDS = [
     "supervisor_email",
     "end_date",
 ]
+# The template's own Greek headers, as a secretariat's sheet has them.
+GREEK_HEADERS = [LABELS[name][0] for name in FIELDS]
 
 
 def future(days: int = 365) -> dt.date:
