@@ -379,6 +379,29 @@ def test_r16_same_names_different_email_is_a_possible_duplicate(school_el):
     assert "person.possible_duplicate" in errors_at(result, 2)
 
 
+def test_r16_helpdesk_resolves_a_possible_duplicate_by_correcting_the_data(school_el):
+    from kleidi.accounts.models import Account
+    from kleidi.people.services import update_person
+
+    row = person_row(
+        1,
+        username="giorgospapadopoulos",
+        surname="Παπαδόπουλος",
+        given_name="Γεώργιος",
+        father_name="",
+        mother_name="",
+        external_email="other@example.com",
+        mobile="6900000099",
+    )
+    assert "person.possible_duplicate" in errors_at(check([row], school_el), 2)
+    person = Account.objects.get(username="gpapadopoulos").person
+    update_person(person, {"external_email": "other@example.com"})
+    # Now the row identifies Γεώργιος, who must declare his existing account.
+    codes = errors_at(check([row], school_el), 2)
+    assert "person.possible_duplicate" not in codes
+    assert "person.undeclared_account" in codes
+
+
 def test_r16_namesake_with_a_different_father_is_a_new_person(school_el):
     row = person_row(
         1,
