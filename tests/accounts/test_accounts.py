@@ -203,3 +203,9 @@ def test_r17_reactivation_keeps_username_new_expiry_pending(demo, account):
     assert AuditEvent.objects.filter(
         action="account.reactivated", target_id=str(target.pk)
     ).exists()
+
+
+def test_r29_createsuperuser_makes_an_audited_helpdesk_operator():
+    account = Account.objects.create_superuser("opskhy", "ocean river candle mountain")
+    assert account.role == "helpdesk" and account.is_staff
+    assert AuditEvent.objects.filter(action="account.created", target_id=str(account.pk)).exists()

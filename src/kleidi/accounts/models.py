@@ -84,6 +84,9 @@ class AccountManager(BaseUserManager):
         )
         account.set_password(password)
         account.save(using=self._db)
+        from kleidi.audit.services import record  # audit is a leaf every app may call
+
+        record("account.created", target=account, details={"kind": "staff", "role": "helpdesk"})
         return account
 
 
