@@ -31,10 +31,6 @@ def diff(person: Person, changes: dict[str, str]) -> dict[str, dict[str, str]]:
     }
 
 
-def create_person(*, actor=None, client_ip=None, school=None, **fields) -> Person:
-    return create_people([fields], actor=actor, client_ip=client_ip, school=school)[0]
-
-
 @transaction.atomic
 def create_people(
     rows: list[dict[str, str]], *, actor=None, client_ip=None, school=None

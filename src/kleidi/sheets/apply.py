@@ -21,7 +21,6 @@ from django.db import connection, transaction
 
 from kleidi.accounts.services import (
     NewAccount,
-    create_account,
     create_accounts,
     end_of_day,
     local_today,
@@ -31,7 +30,7 @@ from kleidi.accounts.services import (
 from kleidi.audit.models import AuditEvent
 from kleidi.audit.services import build_event, record, record_many
 from kleidi.people.models import Affiliation, School
-from kleidi.people.services import create_people, create_person, update_person
+from kleidi.people.services import create_people, update_person
 from kleidi.sheets.reader import Table
 from kleidi.sheets.validation import (
     CREATE,
@@ -218,7 +217,7 @@ def _row_event(plan: Plan, target, school, actor, client_ip, sheet_id) -> AuditE
 
 
 def _execute(plan: Plan, *, school, kind, actor, client_ip):
-    """Carry out one row's plan; return the account it concerns."""
+    """Carry out one row's plan on an existing account (new ones go in bulk); return it."""
     if plan.action == UNCHANGED:
         return plan.account
     if kind == "renewal":
@@ -226,28 +225,10 @@ def _execute(plan: Plan, *, school, kind, actor, client_ip):
             plan.account, new_expiry=plan.end_date, actor=actor, client_ip=client_ip
         )
     person = plan.person
-    if person is None:
-        person = create_person(
-            actor=actor,
-            client_ip=client_ip,
-            school=school,
-            **{name: plan.values.get(name, "") for name in PERSON_FIELDS},
-        )
-    elif plan.person_changes:
+    if plan.person_changes:
         update_person(person, plan.person_changes, actor=actor, client_ip=client_ip, school=school)
     affiliation = _affiliation(plan, person, school, actor, client_ip)
     expires_at = end_of_day(plan.end_date)
-    if plan.action == CREATE:
-        return create_account(
-            username=plan.username,
-            kind=plan.kind,
-            person=person,
-            affiliation=affiliation,
-            school=school,
-            expires_at=expires_at,
-            actor=actor,
-            client_ip=client_ip,
-        )
     if plan.action == REACTIVATE:
         return reactivate_account(
             plan.account,
