@@ -122,10 +122,22 @@ MEMBERS = [
     ),
 ]
 
+# username, role, school, (surname, given name, email): staff have an email so
+# that, for example, a secretariat is mailed when its large sheet is applied.
 STAFF = [
-    ("helpdesk", StaffRole.HELPDESK, None),
-    ("grammateiael", StaffRole.SECRETARIAT, "el"),
-    ("grammateiach", StaffRole.SECRETARIAT, "ch"),
+    ("helpdesk", StaffRole.HELPDESK, None, ("Ιωαννίδου", "Μαρία", "helpdesk.khy@example.com")),
+    (
+        "grammateiael",
+        StaffRole.SECRETARIAT,
+        "el",
+        ("Σταματοπούλου", "Άννα", "grammateia.ece@example.com"),
+    ),
+    (
+        "grammateiach",
+        StaffRole.SECRETARIAT,
+        "ch",
+        ("Καραγιάννης", "Πέτρος", "grammateia.chemeng@example.com"),
+    ),
 ]
 
 
@@ -192,9 +204,14 @@ def seed() -> bool:
             account.set_password(MEMBER_PASSWORD)
             account.password_changed_at = now
         account.save()
-    for username, role, school_code in STAFF:
+    for username, role, school_code, (surname, given, email) in STAFF:
+        person = Person.objects.create(surname=surname, given_name=given, external_email=email)
         account = Account(
-            username=username, kind=AccountKind.STAFF, state=AccountState.ACTIVE, role=role
+            username=username,
+            kind=AccountKind.STAFF,
+            person=person,
+            state=AccountState.ACTIVE,
+            role=role,
         )
         account.set_password(STAFF_PASSWORD)
         account.save()
