@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 
 from kleidi.audit.models import AuditEvent
+from kleidi.bulk import insert_rows
 
 SECRET_KEYS = ("password", "token", "secret")
 
@@ -57,6 +58,6 @@ def record(
     return event
 
 
-def record_many(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Append many events (from `build_event`) in one INSERT (bulk sheets)."""
-    return AuditEvent.objects.bulk_create(events, batch_size=500)
+def record_many(events: list[AuditEvent]) -> None:
+    """Append many events (from `build_event`) at once (bulk sheets write thousands)."""
+    insert_rows(events)

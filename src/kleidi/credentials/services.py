@@ -28,6 +28,7 @@ from django.utils import timezone
 from kleidi.accounts.models import Account, AccountState
 from kleidi.accounts.services import activate_account
 from kleidi.audit.services import build_event, record, record_many
+from kleidi.bulk import insert_rows
 from kleidi.credentials import ratelimit
 from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.directory import services as directory
@@ -164,7 +165,7 @@ def send_welcomes(accounts: list[Account], *, reason: str, now: dt.datetime | No
             "base_url": settings.BASE_URL,
         }
         messages.append((account.email, context, account))
-    LinkToken.objects.bulk_create(tokens, batch_size=500)
+    insert_rows(tokens)
     queue_messages("welcome", messages)
     record_many(
         [

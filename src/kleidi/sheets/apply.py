@@ -96,7 +96,7 @@ def apply_table(
             _row_event(plan, targets[plan.row], school, actor, client_ip, sheet_id)
             for plan in result.plans
         ]
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        record_many(events)
         record(
             "sheet.applied",
             actor=actor,
