@@ -211,19 +211,10 @@ def child(measure: str, path: str) -> dict:
 
         start = time.perf_counter()
         table = read_sheet(data)
-        dataset = tablib.Dataset(
-            headers=[
-                "username",
-                "surname",
-                "given_name",
-                "father_name",
-                "mother_name",
-                "mobile",
-                "external_email",
-            ]
-        )
+        person_columns = COLUMNS[:7]  # username .. external_email, as make_rows writes them
+        dataset = tablib.Dataset(headers=person_columns)
         for _, cells in table.rows[1:]:
-            dataset.append(cells[:7])
+            dataset.append(cells[: len(person_columns)])
         outcome = PersonResource().import_data(dataset, dry_run=True)
         seconds = time.perf_counter() - start
         return _report(
