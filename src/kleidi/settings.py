@@ -55,6 +55,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Older keys, separated by spaces, still accepted for signatures and for links
+# sealed before a rotation (kleidi.linkseal); drop them once those have expired.
+SECRET_KEY_FALLBACKS = env_str("SECRET_KEY_FALLBACKS", "").split()
 
 BASE_URL = env_url("BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kleidi.portal.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -307,8 +311,28 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Link tokens are masked in every line Kleidi logs (kleidi.accesslog).
+    "filters": {"mask_links": {"()": "kleidi.accesslog.MaskLinks"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {"format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_links"],
+        },
+        # The demo's access log (runserver), as Django's default but masked.
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["mask_links"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("KLEIDI_LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }

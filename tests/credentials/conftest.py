@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from kleidi.notifications.models import OutboxMessage
+from kleidi.notifications.services import outgoing
 
 EMAIL = "giorgos.papadopoulos@example.com"
 STRONG = "agapw poly th mairh"
@@ -23,8 +24,8 @@ def fresh_cache(db):
 
 
 def link_in(message: OutboxMessage) -> tuple[str, str, str]:
-    """(origin, path, token) of the one link in a message."""
-    found = set(LINK.findall(message.body_text))
+    """(origin, path, token) of the one link in a message, as delivery sends it."""
+    found = set(LINK.findall(outgoing(message)[0]))
     assert len(found) == 1, found
     return next(iter(found))
 

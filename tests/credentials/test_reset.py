@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from kleidi import linkseal
 from kleidi.accounts import services as account_services
 from kleidi.audit.models import AuditEvent
 from kleidi.credentials import services
@@ -229,21 +230,33 @@ def test_r24_token_is_random_and_stored_only_as_hash(client, demo, request_link)
     assert stored.expires_at - stored.created_at == dt.timedelta(minutes=60)
 
 
-def test_r24_first_get_moves_token_to_session_and_redirects(client, demo, request_link):
+def test_r24_first_get_moves_token_to_a_signed_cookie_and_redirects(client, demo, request_link):
     path, token = request_link()
     response = client.get(path)
     assert response.status_code == 302
     assert response["Location"] == "/password/set/"
     assert response["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response["Cache-Control"]
+    cookie = response.cookies["kleidi_link"]
+    assert token not in cookie.value
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/password/"
     page = client.get("/password/set/")
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]
     # No token in this URL; the site's policy sends no Referer to other sites.
     assert page["Referrer-Policy"] == "same-origin"
     assert token not in page.content.decode()
-    for session in Session.objects.all():
-        assert token not in json.dumps(session.get_decoded())
+    assert not Session.objects.exists()
+
+
+def test_r24_a_forged_link_cookie_opens_nothing(client, demo, request_link):
+    """The token's hash is in the database; without SECRET_KEY it is not a cookie."""
+    _, token = request_link()
+    token_hash = services.hash_token(token)
+    client.cookies["kleidi_link"] = token_hash
+    assert client.get("/password/set/").status_code == 410
+    client.cookies["kleidi_link"] = f"{token_hash}:forged:signature"
+    assert client.get("/password/set/").status_code == 410
 
 
 def test_r24_link_built_from_base_url_never_host_header(client, demo, settings):
@@ -308,7 +321,7 @@ def test_r24_expiry_checked_on_submit_too(client, demo, request_link, account):
 
 def test_r24_activation_link_lives_seven_days(demo, account, settings):
     gp = account("gpapadopoulos")
-    url = services.issue_link(gp, LinkPurpose.ACTIVATION)
+    url = linkseal.unseal(services.issue_link(gp, LinkPurpose.ACTIVATION))
     token_hash = hashlib.sha256(url.rstrip("/").rsplit("/", 1)[1].encode()).hexdigest()
     with later(days=6, hours=23):
         assert services.usable_link(token_hash) is not None
@@ -325,7 +338,7 @@ def test_r24_newer_link_voids_the_older(client, demo, request_link):
 
 def test_r24_password_change_voids_every_link(client, demo, account):
     gp = account("gpapadopoulos")
-    url = services.issue_link(gp, LinkPurpose.RESET)
+    url = linkseal.unseal(services.issue_link(gp, LinkPurpose.RESET))
     signed_in = Client()
     signed_in.force_login(gp)
     signed_in.post(

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from kleidi.notifications.models import OutboxMessage
+from kleidi.notifications.services import outgoing
 
 pytestmark = [pytest.mark.e2e]
 
@@ -27,7 +28,7 @@ def members(transactional_db, demo):
 def link_from_outbox(template: str, to: str) -> str:
     message = OutboxMessage.objects.filter(template=template, to=to).order_by("-pk").first()
     assert message is not None, f"no {template} message to {to}"
-    links = set(LINK.findall(message.body_text))
+    links = set(LINK.findall(outgoing(message)[0]))
     assert len(links) == 1
     return links.pop()
 

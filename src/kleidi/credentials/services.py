@@ -5,7 +5,8 @@ account service's `welcome_due` receiver only call them. Passwords pass
 through as arguments and are hashed exactly once (Argon2) and handed to the
 directory inside the same transaction; they are never stored, logged,
 queued or audited. Tokens leave only inside the one message that carries
-the link; the database keeps their SHA-256.
+the link: the database keeps their SHA-256, and the message body only a
+sealed placeholder that the outbox fills in at delivery (kleidi.linkseal).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from django.db.models.functions import Lower
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
+from kleidi import linkseal
 from kleidi.accounts.models import Account, AccountState
 from kleidi.accounts.services import activate_account
 from kleidi.audit.services import build_event, record, record_many
@@ -43,7 +44,6 @@ from kleidi.notifications.services import (
 
 logger = logging.getLogger(__name__)
 
-TOKEN_BYTES = 32  # 256 random bits; R24 asks for at least 128
 LINKABLE_STATES = frozenset({AccountState.ACTIVE, AccountState.PENDING})
 LOGIN_REFUSED_CODES = {
     AccountState.EXPIRED: "login.expired",
@@ -63,14 +63,19 @@ def hash_token(raw: str) -> str:
 
 
 def new_token() -> tuple[str, str]:
-    """A fresh token and its hash."""
-    raw = secrets.token_urlsafe(TOKEN_BYTES)
-    return raw, hash_token(raw)
+    """A fresh link: its sealed placeholder (for the message) and its token's hash.
+
+    The token itself (256 bits, derived from a random nonce under a key the
+    database does not hold) is only hashed here; the outbox derives it again
+    when it sends the message.
+    """
+    sealed, raw = linkseal.seal()
+    return sealed, hash_token(raw)
 
 
-def link_url(raw: str) -> str:
-    """The link from BASE_URL, never from the request's Host header (R24)."""
-    path = reverse("password-link", args=[raw])
+def link_url(sealed: str) -> str:
+    """The link from BASE_URL, never from the request's Host header (R24), still sealed."""
+    path = reverse("password-link", args=[sealed])
     prefix = get_script_prefix()
     if path.startswith(prefix):
         path = "/" + path[len(prefix) :]
@@ -105,11 +110,11 @@ def _store_link(account: Account, purpose: str, token_hash: str, now: dt.datetim
 
 
 def issue_link(account: Account, purpose: str, *, now: dt.datetime | None = None) -> str:
-    """Store a new link for the account (voiding older ones) and return its URL."""
+    """Store a new link for the account (voiding older ones) and return its sealed URL."""
     now = now or timezone.now()
-    raw, token_hash = new_token()
+    sealed, token_hash = new_token()
     _store_link(account, purpose, token_hash, now)
-    return link_url(raw)
+    return link_url(sealed)
 
 
 def usable_link(token_hash: str | None, *, now: dt.datetime | None = None) -> LinkToken | None:
@@ -147,7 +152,7 @@ def send_welcomes(accounts: list[Account], *, reason: str, now: dt.datetime | No
     ).update(voided_at=now)
     tokens, messages = [], []
     for account in accounts:
-        raw, token_hash = new_token()
+        sealed, token_hash = new_token()
         tokens.append(
             LinkToken(
                 account=account,
@@ -159,7 +164,7 @@ def send_welcomes(accounts: list[Account], *, reason: str, now: dt.datetime | No
         )
         context = {
             "username": account.username,
-            "link": link_url(raw),
+            "link": link_url(sealed),
             "days": settings.ACTIVATION_LINK_DAYS,
             "reason": reason,
             "base_url": settings.BASE_URL,
@@ -249,10 +254,10 @@ def request_reset(
         reason = "sent"
     sent = reason == "sent"
 
-    raw, token_hash = new_token()
+    sealed, token_hash = new_token()
     context = {
         "username": account.username if account else username,
-        "link": link_url(raw),
+        "link": link_url(sealed),
         "minutes": settings.RESET_LINK_MINUTES,
         "pending": bool(account) and account.state == AccountState.PENDING,
         "requested_at": now,

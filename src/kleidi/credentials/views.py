@@ -1,8 +1,11 @@
 """Credential pages (R23–R27): parse, call one service, render.
 
 Link tokens leave the URL at once: `/password/link/<token>/` keeps only the
-token's hash in the session and redirects to `/password/set/`, so the token
-lingers in neither the browser's history nor a Referer header. The page whose
+token's hash, in a cookie signed with SECRET_KEY, and redirects to
+`/password/set/`, so the token lingers in neither the browser's history nor a
+Referer header. The flow writes no session row: a database copy holds
+nothing a thief could present as that cookie, and anonymous visits leave
+nothing behind to purge. The page whose
 URL holds the token answers with `Referrer-Policy: no-referrer` (the browser
 applies it to the redirect too); the pages after it carry no token in their
 URL and keep the site's `same-origin` policy, because under `no-referrer`
@@ -21,6 +24,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -43,7 +47,9 @@ from kleidi.credentials.validators import check_password_policy
 from kleidi.errors import codes_of, message
 from kleidi.portal.request import client_ip
 
-SESSION_LINK = "credentials.link"  # the token's hash, never the token
+LINK_COOKIE = "kleidi_link"  # the token's hash, signed; never the token, never a session row
+DONE_COOKIE = "kleidi_link_done"
+DONE_SECONDS = 600
 SESSION_DONE = "credentials.done"
 MAX_TOKEN_CHARS = 128
 ACCOUNT_BACKEND = "kleidi.accounts.backends.AccountBackend"
@@ -96,6 +102,7 @@ def forgot(request):
     return render(request, "credentials/forgot.html", {"form": form})
 
 
+@never_cache
 @require_GET
 def forgot_sent(request):
     return render(request, "credentials/forgot_sent.html", {"minutes": settings.RESET_LINK_MINUTES})
@@ -105,13 +112,40 @@ def forgot_sent(request):
 # Links and the set-password page (R24–R26)
 
 
+def _set_flow_cookie(response, name: str, value: str, max_age: int) -> None:
+    response.set_signed_cookie(
+        name,
+        value,
+        salt=name,
+        max_age=max_age,
+        path=f"{get_script_prefix()}password/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _flow_cookie(request, name: str, max_age: int) -> str | None:
+    return request.get_signed_cookie(name, default=None, salt=name, max_age=max_age)
+
+
+def _drop_flow_cookie(response, name: str) -> None:
+    response.delete_cookie(name, path=f"{get_script_prefix()}password/", samesite="Lax")
+
+
+def _link_hash(request) -> str | None:
+    """The hash of the link this browser opened, if its signed cookie is genuine and fresh."""
+    return _flow_cookie(request, LINK_COOKIE, settings.SESSION_COOKIE_AGE)
+
+
 @no_referrer
 @require_GET
 def link(request, token):
-    """Move the token from the URL into the session (as its hash) and redirect."""
+    """Move the token from the URL into a signed cookie (as its hash) and redirect."""
     token_hash = services.hash_token(token) if len(token) <= MAX_TOKEN_CHARS else ""
-    request.session[SESSION_LINK] = token_hash
-    return redirect("password-set")
+    response = redirect("password-set")
+    _set_flow_cookie(response, LINK_COOKIE, token_hash, settings.SESSION_COOKIE_AGE)
+    return response
 
 
 def _password_context(form) -> dict:
@@ -124,8 +158,7 @@ def _password_context(form) -> dict:
 
 
 def _invalid_link(request):
-    request.session.pop(SESSION_LINK, None)
-    return render(
+    response = render(
         request,
         "credentials/link_invalid.html",
         {
@@ -135,13 +168,15 @@ def _invalid_link(request):
         },
         status=410,
     )
+    _drop_flow_cookie(response, LINK_COOKIE)
+    return response
 
 
 @never_cache
 @sensitive_post_parameters("new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
 def set_password(request):
-    token = services.usable_link(request.session.get(SESSION_LINK))
+    token = services.usable_link(_link_hash(request))
     if token is None:
         return _invalid_link(request)
     account = token.account
@@ -157,10 +192,11 @@ def set_password(request):
                 return _invalid_link(request)
             form.add_error(None, exc)
         else:
-            request.session.pop(SESSION_LINK, None)
-            request.session.cycle_key()
-            request.session[SESSION_DONE] = "activation" if activation else "reset"
-            return redirect("password-set-done")
+            response = redirect("password-set-done")
+            _drop_flow_cookie(response, LINK_COOKIE)
+            purpose = "activation" if activation else "reset"
+            _set_flow_cookie(response, DONE_COOKIE, purpose, DONE_SECONDS)
+            return response
     return render(
         request,
         "credentials/set_password.html",
@@ -171,10 +207,12 @@ def set_password(request):
 @never_cache
 @require_GET
 def set_done(request):
-    purpose = request.session.pop(SESSION_DONE, None)
-    if purpose is None:
+    purpose = _flow_cookie(request, DONE_COOKIE, DONE_SECONDS)
+    if purpose not in ("activation", "reset"):
         return redirect("login")
-    return render(request, "credentials/set_done.html", {"purpose": purpose})
+    response = render(request, "credentials/set_done.html", {"purpose": purpose})
+    _drop_flow_cookie(response, DONE_COOKIE)
+    return response
 
 
 # --------------------------------------------------------------------------
@@ -184,7 +222,7 @@ def set_done(request):
 def _meter_account(request):
     if request.user.is_authenticated:
         return request.user
-    token = services.usable_link(request.session.get(SESSION_LINK))
+    token = services.usable_link(_link_hash(request))
     return token.account if token else None
 
 

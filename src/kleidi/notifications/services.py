@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from kleidi import linkseal
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -179,16 +180,26 @@ def deliver_due(limit: int = 100) -> dict[str, int]:
     return counts
 
 
+def outgoing(message: OutboxMessage) -> tuple[str, str]:
+    """The text and HTML that leave for SMTP: sealed links filled in (R24, DESIGN §6).
+
+    The stored bodies hold only each link's nonce; the token exists in
+    memory here and in the mail that carries it, never in a table.
+    """
+    return linkseal.unseal(message.body_text), linkseal.unseal(message.body_html)
+
+
 def _deliver_one(message: OutboxMessage, connection) -> str:
+    text, html = outgoing(message)
     email = EmailMultiAlternatives(
         subject=message.subject,
-        body=message.body_text,
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
         connection=connection,
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
     message.attempts += 1
     try:
         email.send()

@@ -1,8 +1,9 @@
-"""Language choice: Greek unless the reader has chosen otherwise."""
+"""Language choice (Greek unless chosen otherwise); no-store for personal pages."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 
 class GreekFirstLocaleMiddleware(LocaleMiddleware):
@@ -20,3 +21,23 @@ class GreekFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every page a signed-in user sees is personal: no browser or proxy may store it.
+
+    Covers `/account/`, `/sheets/...` (pages and result files) and the
+    console at once, so a page added later cannot forget it. Pages that are
+    personal without a sign-in (the password links, the demo mailbox) say so
+    themselves with `never_cache`.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -6,7 +6,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
+from kleidi import linkseal
 from kleidi.notifications.models import OutboxMessage
 
 # The guide's sections, with the stable short links members already know.
@@ -52,9 +54,17 @@ def short_link(request, slug):
     return redirect("help-page", slug=slug)
 
 
+@never_cache
 def demo_mailbox(request):
-    """The demo's stand-in for a mail client: the outbox, newest first (demo only)."""
+    """The demo's stand-in for a mail client: the outbox, newest first (demo only).
+
+    Like a mail client it shows what was sent, so sealed links are filled in
+    here, at display time (kleidi.linkseal); the database keeps only their nonces.
+    """
     if not settings.DEMO_MODE:
         raise Http404
-    messages = OutboxMessage.objects.all()[:100]
+    messages = [
+        (message, linkseal.unseal(message.body_text))
+        for message in OutboxMessage.objects.all()[:100]
+    ]
     return render(request, "portal/demo_mailbox.html", {"messages": messages})

@@ -1,0 +1,42 @@
+"""Access logs that never hold a link's token (R24, DESIGN §6).
+
+A password link's path carries its token, and a line in an access log is as
+good as the link until it is used. Every log Kleidi writes goes through
+`mask`: the `django.server` log of `kleidi demo` (runserver), Django's own
+request warnings, and gunicorn's access log through `GunicornLogger`
+(`gunicorn --logger-class kleidi.accesslog.GunicornLogger`).
+"""
+
+import logging
+import re
+
+from gunicorn.glogging import Logger
+
+LINK_PATH = re.compile(r"(/password/link/)[^/\s?#\"']+", re.IGNORECASE)
+MASK = "[masked]"
+
+
+def mask(text: str) -> str:
+    """`text` with the token of every link path replaced by a fixed mark."""
+    return LINK_PATH.sub(rf"\g<1>{MASK}", text)
+
+
+class MaskLinks(logging.Filter):
+    """A logging filter that masks link tokens in the formatted message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+class GunicornLogger(Logger):
+    """Gunicorn's logger with every access-log field masked (path, request line, headers)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: mask(value) if isinstance(value, str) else value for key, value in atoms.items()
+        }
