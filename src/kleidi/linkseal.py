@@ -49,7 +49,7 @@ def key_id(secret: str) -> str:
 def derive(nonce: str, secret: str | None = None) -> str:
     """The token of `nonce` under `secret` (default SECRET_KEY): 43 base64url characters."""
     key = _link_key(settings.SECRET_KEY if secret is None else secret)
-    return _b64(hmac.new(key, nonce.encode("ascii"), hashlib.sha256).digest())
+    return _b64(hmac.new(key, nonce.encode("utf-8", "surrogatepass"), hashlib.sha256).digest())
 
 
 def seal() -> tuple[str, str]:
