@@ -1,8 +1,9 @@
 """Password links (R3, R24): only a hash of each token is stored.
 
-A token is 256 random bits sent once, inside the link, to the member's
-external email. The database keeps its SHA-256, so a copy of the database
-(or of a backup) opens no account. Rows are written and changed only by
+A token is 256 bits sent once, inside the link, to the member's
+external email. The database keeps its SHA-256 (and the outbox only a sealed
+placeholder, kleidi.linkseal), so a copy of the database (or of a backup)
+opens no account. Rows are written and changed only by
 `kleidi.credentials.services`.
 """
 
