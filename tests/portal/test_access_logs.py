@@ -112,7 +112,7 @@ def test_r24_gunicorn_access_log_masks_link_tokens(tmp_path):
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    tokens = [secrets.token_urlsafe(32) for _ in range(3)]
+    tokens = [secrets.token_urlsafe(32) for _ in range(4)]
     try:
         base = f"http://127.0.0.1:{port}"
         assert wait_for(base + "/password/forgot/sent/") == 200
@@ -124,10 +124,15 @@ def test_r24_gunicorn_access_log_masks_link_tokens(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as redirect:
             opener.open(request, timeout=30)
         assert redirect.value.code == 302
+        # Django's own warnings name the path too (here: a POST without CSRF).
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(f"{base}/password/link/{tokens[3]}/", data=b"x=1", timeout=30)
+        assert refused.value.code == 403
     finally:
         output = stop(process)
     assert f'"GET {MASKED}?back={MASKED} HTTP/1.1" 302' in output, output[-2000:]
     assert f'"{base}{MASKED}"' in output  # the Referer field
+    assert f"Forbidden (CSRF cookie not set.): {MASKED}" in output
     for token in tokens:
         assert token not in output
 
