@@ -76,7 +76,8 @@ def note_runner(sender, task_result, **kwargs) -> None:
     """`task_started` receiver: record which process runs this task (one short UPDATE)."""
     from django_tasks_db.backend import DatabaseBackend
 
-    if not (isinstance(sender, type) and issubclass(sender, DatabaseBackend)):
+    backend = sender if isinstance(sender, type) else type(sender)
+    if not issubclass(backend, DatabaseBackend):
         return
     ids = [*task_result.worker_ids, current_runner().tag]
     DBTaskResult.objects.filter(pk=task_result.id).update(worker_ids=ids)
