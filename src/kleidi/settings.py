@@ -216,6 +216,8 @@ _MAIL_BACKEND = env_str(
     if DEMO_MODE
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Bounds every SMTP read and write, so a relay that never answers cannot hold a worker.
+_smtp_timeout = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=600)
 _MAIL_OPTIONS = {}
 if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
     _MAIL_OPTIONS = {
@@ -225,7 +227,7 @@ if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
         "password": env_str("EMAIL_HOST_PASSWORD"),
         "use_tls": env_bool("EMAIL_USE_TLS", False),
         "use_ssl": env_bool("EMAIL_USE_SSL", False),
-        "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+        "timeout": _smtp_timeout,
     }
     if _MAIL_OPTIONS["use_tls"] and _MAIL_OPTIONS["use_ssl"]:
         raise ConfigError("EMAIL_USE_SSL", "cannot be true together with EMAIL_USE_TLS")
@@ -234,6 +236,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kleidi ΕΜΠ <noreply@centr
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env_int("KLEIDI_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_RETRY_BASE_SECONDS = env_int("KLEIDI_OUTBOX_RETRY_BASE_SECONDS", 60, minimum=1)
+# A worker claims a message for this long while it talks to SMTP (about ten
+# EMAIL_TIMEOUT-bounded exchanges); if it dies, the message is sent again after it.
+OUTBOX_LEASE_SECONDS = env_int(
+    "KLEIDI_OUTBOX_LEASE_SECONDS", max(300, 10 * _smtp_timeout), minimum=10 * _smtp_timeout
+)
+# A RUNNING task whose worker cannot be checked from this host is presumed dead after this.
+TASK_ORPHAN_SECONDS = env_int("KLEIDI_TASK_ORPHAN_SECONDS", 3600, minimum=60)
 
 # R1: institutional domains are refused as external email (subdomains too).
 INSTITUTIONAL_DOMAINS = env_domains("INSTITUTIONAL_DOMAINS", ["ntua.gr"])

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("waiting to be sent")
+    # Claimed by a worker that is talking to SMTP; next_attempt_at is the lease's end.
+    SENDING = "sending", _("being sent")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed (no more retries)")
 

@@ -3,7 +3,11 @@
 `queue_message` renders a message (Greek first, then English, in one mail)
 and writes it in the caller's transaction; once that transaction commits a
 task asks the worker to deliver. `deliver_due` sends what is due and backs
-off exponentially on failure, so nothing is lost while SMTP is down.
+off exponentially on failure, so nothing is lost while SMTP is down; after
+every run a task waits for the next due time, so nothing is stranded either.
+Delivery is exactly-once unless a worker dies between SMTP's acceptance and
+recording it: then the lease runs out and the message is sent again
+(at-least-once; docs/operations.md).
 """
 
 import logging
@@ -13,15 +17,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task_backends
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.utils import retry
 
-from kleidi import linkseal
+from kleidi import linkseal, worker
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -110,32 +116,52 @@ def schedule_delivery(run_after=None) -> None:
     """Ask a worker to deliver; the outbox itself is the source of truth.
 
     Called after the message's commit. If a delivery task is already waiting
-    to start, it will see this message when it runs, so no second one is
-    queued: a busy forgot-password page writes one task row, not one per request.
+    to start by then, it will see this message when it runs, so no second one
+    is queued: a busy forgot-password page writes one task row, not one per request.
     """
     from kleidi.notifications.tasks import deliver_outbox
 
-    if run_after is None and _delivery_waiting(deliver_outbox):
+    if _delivery_waiting(deliver_outbox, by=run_after):
         return
     task = deliver_outbox.using(run_after=run_after) if run_after else deliver_outbox
     try:
         task.enqueue()
     except Exception:
-        # The message is safe in the outbox; `kleidi outbox retry` or the next
-        # message's task will deliver it.
+        # The message is safe in the outbox; `kleidi outbox deliver` (the timer)
+        # or the next message's task will deliver it.
         logger.exception("could not enqueue outbox delivery")
 
 
-def _delivery_waiting(task) -> bool:
-    """Is a delivery task queued in the database and ready, but not yet started?"""
+def _delivery_waiting(task, by=None) -> bool:
+    """Is a delivery task queued and not yet started that runs by `by` (default: now)?"""
     backend = task_backends[task.backend]
     if not isinstance(backend, DatabaseBackend):
         return False
-    return (
-        DBTaskResult.objects.ready()
-        .filter(task_path=task.module_path, backend_name=backend.alias)
-        .exists()
+    waiting = DBTaskResult.objects.filter(
+        status="READY", task_path=task.module_path, backend_name=backend.alias
     )
+    if by is None:
+        return DBTaskResult.objects.ready().filter(pk__in=waiting.values("pk")).exists()
+    return waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max())).exists()
+
+
+def next_due():
+    """When the outbox next needs a worker: the earliest retry or lease end, or None."""
+    return (
+        OutboxMessage.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+
+
+def ensure_delivery_scheduled(now=None) -> None:
+    """Whenever anything is unsent, a delivery task waits for its earliest due time."""
+    due = next_due()
+    if due is None:
+        return
+    now = now or timezone.now()
+    schedule_delivery(run_after=due if due > now else None)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -143,40 +169,28 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, MAX_BACKOFF)
 
 
-def deliver_due(limit: int = 100) -> dict[str, int]:
-    """Send the messages that are due; return counts of sent, retried and failed."""
-    now = timezone.now()
+def deliver_due(limit: int = 100, now=None) -> dict[str, int]:
+    """Send the messages that are due; return counts of sent, retried and failed.
+
+    No database transaction is open while SMTP talks: each message is claimed
+    in a short committed transaction (`claim_next`), sent with a bounded
+    timeout, and its outcome recorded in another (`_record`). On SQLite that
+    keeps the write lock free for sign-ins while a relay is slow or silent.
+    """
     counts = {"sent": 0, "retried": 0, "failed": 0}
-    ids = list(
-        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
-        return counts
     connection = mailers.default
-    for pk in ids:
-        with transaction.atomic():
-            message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=OutboxStatus.PENDING)
-                .first()
-            )
-            if message is None:
-                continue
-            outcome = _deliver_one(message, connection)
-            counts[outcome] += 1
-    next_due = (
-        OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-    if len(ids) == limit:
+    claimed = 0
+    while claimed < limit:
+        message = claim_next(now)
+        if message is None:
+            break
+        claimed += 1
+        counts[_deliver_one(message, connection)] += 1
+    if claimed == limit:
         # A bulk sheet queues thousands: keep going in a fresh task.
         schedule_delivery()
-    elif next_due is not None and counts["retried"]:
-        schedule_delivery(run_after=next_due)
+    else:
+        ensure_delivery_scheduled(now)
     return counts
 
 
@@ -189,7 +203,40 @@ def outgoing(message: OutboxMessage) -> tuple[str, str]:
     return linkseal.unseal(message.body_text), linkseal.unseal(message.body_html)
 
 
+def claim_next(now=None) -> OutboxMessage | None:
+    """Take the next due message for this worker: SENDING, with a lease until its deadline.
+
+    A due message is a pending one whose retry time has come, or a sending
+    one whose lease ran out (its worker died; see docs/operations.md: it is
+    sent again, so such a message may arrive twice).
+    """
+    now = now or timezone.now()
+    due = Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.SENDING)
+    while True:
+        with transaction.atomic():
+            message = (
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(due, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "pk")
+                .first()
+            )
+            if message is None:
+                return None
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                # Only a message whose sender died on its last attempt gets here.
+                message.status = OutboxStatus.FAILED
+                message.last_error = message.last_error or "the worker stopped while sending"
+                message.save(update_fields=["status", "last_error"])
+                continue
+            message.status = OutboxStatus.SENDING
+            message.attempts += 1
+            message.next_attempt_at = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+            message.save(update_fields=["status", "attempts", "next_attempt_at"])
+            return message
+
+
 def _deliver_one(message: OutboxMessage, connection) -> str:
+    """Send one claimed message (no transaction open) and record what happened."""
     text, html = outgoing(message)
     email = EmailMultiAlternatives(
         subject=message.subject,
@@ -200,32 +247,67 @@ def _deliver_one(message: OutboxMessage, connection) -> str:
     )
     if html:
         email.attach_alternative(html, "text/html")
-    message.attempts += 1
     try:
         email.send()
     except Exception as exc:
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            message.status = OutboxStatus.FAILED
-            outcome = "failed"
-        else:
-            message.next_attempt_at = timezone.now() + backoff(message.attempts)
-            outcome = "retried"
-        logger.warning("outbox message %s not sent: %s", message.pk, message.last_error)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        logger.warning("outbox message %s not sent: %s", message.pk, error)
+        return _record_failure(message, error)
+    _record_sent(message)
+    return "sent"
+
+
+@retry(retries=5, backoff_delay=0.5)
+def _record_sent(message: OutboxMessage) -> None:
+    """SMTP accepted it: mark it sent (retried, since a lost record means a resend)."""
+    OutboxMessage.objects.filter(pk=message.pk).exclude(status=OutboxStatus.SENT).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+
+
+@retry(retries=5, backoff_delay=0.5)
+def _record_failure(message: OutboxMessage, error: str) -> str:
+    """Back off, or give up after the last attempt; only while this worker still holds the lease."""
+    failed = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    changes = {"last_error": error}
+    if failed:
+        changes["status"] = OutboxStatus.FAILED
     else:
-        message.status = OutboxStatus.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        outcome = "sent"
-    message.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "sent_at"])
-    return outcome
+        changes["status"] = OutboxStatus.PENDING
+        changes["next_attempt_at"] = timezone.now() + backoff(message.attempts)
+    OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxStatus.SENDING, attempts=message.attempts
+    ).update(**changes)
+    return "failed" if failed else "retried"
+
+
+def recover_orphaned_deliveries() -> list[str]:
+    """Queue again the delivery tasks whose worker died (kleidi.worker)."""
+    from kleidi.notifications.tasks import deliver_outbox
+
+    return worker.requeue_orphans(deliver_outbox.module_path)
+
+
+def retry_unsent(ids: list[int] | None = None) -> tuple[list[int], list[int]]:
+    """Put unsent messages (all waiting or failed ones, or the given ids) back in the queue now.
+
+    A message being sent is left to its worker. Returns (requeued ids, skipped ids).
+    """
+    with transaction.atomic():
+        chosen = OutboxMessage.objects.filter(
+            status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED]
+        )
+        if ids:
+            chosen = chosen.filter(pk__in=ids)
+        requeued = sorted(chosen.select_for_update().values_list("pk", flat=True))
+        OutboxMessage.objects.filter(pk__in=requeued).update(
+            status=OutboxStatus.PENDING, next_attempt_at=timezone.now(), attempts=0
+        )
+        if requeued:
+            transaction.on_commit(schedule_delivery)
+    return requeued, sorted(set(ids or []) - set(requeued))
 
 
 def retry_failed(ids: list[int] | None = None) -> int:
-    """Put failed (or the given) messages back in the queue now."""
-    unsent = OutboxMessage.objects.exclude(status=OutboxStatus.SENT)
-    queryset = unsent.filter(pk__in=ids) if ids else unsent.filter(status=OutboxStatus.FAILED)
-    count = queryset.update(status=OutboxStatus.PENDING, next_attempt_at=timezone.now(), attempts=0)
-    if count:
-        transaction.on_commit(schedule_delivery)
-    return count
+    """Put unsent (or the given) messages back in the queue now; how many."""
+    return len(retry_unsent(ids)[0])

@@ -1,4 +1,4 @@
-"""`kleidi outbox list|retry`: see what waits to be sent and send failed messages again (R30).
+"""`kleidi outbox list|retry|deliver`: see what waits, queue it again, deliver now (R30).
 
 Bodies are never printed: they hold members' links. `--format json` prints
 one object with a stable schema:
@@ -7,15 +7,27 @@ one object with a stable schema:
                             "status", "attempts", "next_attempt_at",
                             "sent_at", "last_error"}]}
     retry -> {"requeued": <count>, "ids": [<id>, ...], "skipped": [<id>, ...]}
+    deliver -> {"sent", "retried", "failed": <count>, "orphaned_tasks": [<task id>, ...],
+                "next_due": <time or null>}
+
+`deliver` is the timer's safety net (docs/operations.md): it queues again the
+delivery tasks of killed workers, sends what is due from this process and
+leaves a task waiting for the next due time.
 """
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
-from kleidi.notifications.services import retry_failed
+from kleidi.notifications.services import (
+    deliver_due,
+    next_due,
+    recover_orphaned_deliveries,
+    retry_unsent,
+)
+
+BATCH = 100
 
 
 def _iso(value):
@@ -38,7 +50,7 @@ def _row(message: OutboxMessage) -> dict:
 
 
 class Command(BaseCommand):
-    help = "List the outbox, or put failed messages back in the queue."
+    help = "List the outbox, put unsent messages back in the queue, or deliver what is due."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -47,15 +59,21 @@ class Command(BaseCommand):
         listing.add_argument("--template", help="only this template (e.g. reset)")
         listing.add_argument("--limit", type=int, default=50, help="at most this many (50)")
         listing.add_argument("--format", choices=["text", "json"], default="text")
-        retry = sub.add_parser("retry", help="send failed (or the given) messages again now")
-        retry.add_argument("ids", nargs="*", type=int, help="message ids (default: all failed)")
+        retry = sub.add_parser("retry", help="send unsent (or the given) messages again now")
+        retry.add_argument(
+            "ids", nargs="*", type=int, help="message ids (default: all waiting or failed)"
+        )
         retry.add_argument("--format", choices=["text", "json"], default="text")
+        deliver = sub.add_parser("deliver", help="deliver what is due now (for a timer)")
+        deliver.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, action, **options):
         if action == "list":
             self._list(**options)
-        else:
+        elif action == "retry":
             self._retry(**options)
+        else:
+            self._deliver(**options)
 
     def _list(self, *, status, template, limit, format, **options):
         if limit < 1:
@@ -82,12 +100,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _retry(self, *, ids, format, **options):
-        with transaction.atomic():
-            unsent = OutboxMessage.objects.exclude(status=OutboxStatus.SENT)
-            chosen = unsent.filter(pk__in=ids) if ids else unsent.filter(status=OutboxStatus.FAILED)
-            chosen_ids = sorted(chosen.values_list("pk", flat=True))
-            unknown = sorted(set(ids) - set(chosen_ids))
-            count = retry_failed(chosen_ids) if chosen_ids else 0
+        chosen_ids, unknown = retry_unsent(ids)
+        count = len(chosen_ids)
         if format == "json":
             self.stdout.write(
                 json.dumps({"requeued": count, "ids": chosen_ids, "skipped": unknown})
@@ -95,4 +109,26 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{count} message(s) queued again.")
         if unknown:
-            self.stdout.write(f"Not queued (unknown or already sent): {unknown}")
+            self.stdout.write(f"Not queued (unknown, being sent or already sent): {unknown}")
+
+    def _deliver(self, *, format, **options):
+        orphans = recover_orphaned_deliveries()
+        totals = {"sent": 0, "retried": 0, "failed": 0}
+        while True:
+            counts = deliver_due(limit=BATCH)
+            for key, value in counts.items():
+                totals[key] += value
+            if sum(counts.values()) < BATCH:
+                break
+        due = next_due()
+        if format == "json":
+            result = {**totals, "orphaned_tasks": orphans, "next_due": _iso(due)}
+            self.stdout.write(json.dumps(result))
+            return
+        self.stdout.write(
+            f"{totals['sent']} sent, {totals['retried']} to retry, {totals['failed']} failed."
+        )
+        if orphans:
+            self.stdout.write(f"Delivery tasks of dead workers queued again: {len(orphans)}")
+        if due:
+            self.stdout.write(f"Next delivery due at {due.isoformat()}.")
