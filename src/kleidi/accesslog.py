@@ -29,11 +29,22 @@ class MaskLinks(logging.Filter):
         masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text, so the traceback is masked as well.
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
         return True
 
 
 class GunicornLogger(Logger):
-    """Gunicorn's logger with every access-log field masked (path, request line, headers)."""
+    """Gunicorn's logger: every access-log field masked, and its error log too.
+
+    The error log names the request's URI when a request fails
+    ("Error handling request /password/link/...").
+    """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(MaskLinks())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -6,6 +6,8 @@ docs/operations.md says. Both logs are read as an operator would read them.
 """
 
 import http.cookiejar
+import io
+import logging
 import os
 import re
 import secrets
@@ -17,6 +19,7 @@ import urllib.request
 
 import pytest
 
+from kleidi.accesslog import MaskLinks
 from tests.portal.test_demo_process import free_port, wait_for
 
 MASKED = "/password/link/[masked]/"
@@ -140,3 +143,23 @@ def test_r24_gunicorn_access_log_masks_link_tokens(tmp_path):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_r24_a_logged_traceback_is_masked_too():
+    """Gunicorn's "Error handling request <uri>" comes with a traceback; both are masked."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskLinks())
+    logger = logging.getLogger("kleidi.tests.masked")
+    logger.addHandler(handler)
+    token = secrets.token_urlsafe(32)
+    try:
+        raise ValueError(f"bad request /password/link/{token}/")
+    except ValueError:
+        logger.exception("Error handling request %s", f"/password/link/{token}/?a=1")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert f"Error handling request {MASKED}?a=1" in output
+    assert f"ValueError: bad request {MASKED}" in output
+    assert token not in output

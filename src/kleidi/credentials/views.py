@@ -5,12 +5,13 @@ token's hash, in a cookie signed with SECRET_KEY, and redirects to
 `/password/set/`, so the token lingers in neither the browser's history nor a
 Referer header. The flow writes no session row: a database copy holds
 nothing a thief could present as that cookie, and anonymous visits leave
-nothing behind to purge. The page whose
-URL holds the token answers with `Referrer-Policy: no-referrer` (the browser
-applies it to the redirect too); the pages after it carry no token in their
-URL and keep the site's `same-origin` policy, because under `no-referrer`
-browsers send `Origin: null` with a form's POST, which CSRF protection must
-refuse. None of them is ever cached.
+nothing behind to purge.
+
+The page whose URL holds the token answers with `Referrer-Policy:
+no-referrer` (the browser applies it to the redirect too); the pages after it
+carry no token in their URL and keep the site's `same-origin` policy, because
+under `no-referrer` browsers send `Origin: null` with a form's POST, which
+CSRF protection must refuse. None of them is ever cached.
 """
 
 import datetime as dt
