@@ -22,16 +22,23 @@ from dataclasses import dataclass
 from zxcvbn import scoring, time_estimates
 
 from kleidi.text.dictionaries import expand_user_inputs, ranked_index
-from kleidi.text.matchers import Lookup, most_guessable, omnimatch
+from kleidi.text.matchers import Lookup, most_guessable, omnimatch, user_data_share
 
 #: Only this many characters are estimated: zxcvbn's cost grows with the
 #: square of the length, and more characters than this only add strength.
 MAX_ESTIMATED_CHARS = 100
 
+#: A password at least this share of whose letters and digits are the
+#: member's own data is "made mostly of" it (R25): the policy refuses it
+#: whatever the estimate, for that reason.
+MOSTLY_USER_DATA_SHARE = 0.5
+
 # Warning codes, most important first (the order of ``Estimate.feedback``).
+MOSTLY_USER_DATA = "password.mostly_user_data"
 USER_DATA = "password.user_data"
 NAME = "password.name"
 COMMON_PASSWORD = "password.common_password"  # noqa: S105 - a code, not a password
+COMMON_PHRASE = "password.common_phrase"
 COMMON_WORD = "password.common_word"
 DATE = "password.date"
 SEQUENCE = "password.sequence"
@@ -39,9 +46,11 @@ REPEAT = "password.repeat"
 KEYBOARD = "password.keyboard_pattern"
 TOO_GUESSABLE = "password.too_guessable"
 WARNING_CODES = (
+    MOSTLY_USER_DATA,
     USER_DATA,
     NAME,
     COMMON_PASSWORD,
+    COMMON_PHRASE,
     COMMON_WORD,
     DATE,
     SEQUENCE,
@@ -78,6 +87,7 @@ _DICTIONARY_CODES = {
     "english_wikipedia": COMMON_WORD,
     "us_tv_and_film": COMMON_WORD,
     "greek_words": COMMON_WORD,
+    "greek_phrases": COMMON_PHRASE,
     "surnames": NAME,
     "male_names": NAME,
     "female_names": NAME,
@@ -91,6 +101,7 @@ _PATTERN_CODES = {
     "regex": DATE,  # zxcvbn's only regex is "recent_year"
 }
 _WARNING_SUGGESTIONS = {
+    MOSTLY_USER_DATA: AVOID_PERSONAL_DATA,
     USER_DATA: AVOID_PERSONAL_DATA,
     DATE: AVOID_DATES,
     SEQUENCE: AVOID_SEQUENCES,
@@ -110,6 +121,8 @@ class Estimate:
     that matters most ("" if none); ``feedback`` lists every weakness code
     found, most important first; ``suggestions`` are advice codes.
     ``truncated`` is True when only the first 100 characters were estimated.
+    ``user_data_share`` is the share (0-1) of the letters and digits that
+    are the member's own data, in any order, case, script or separators.
     """
 
     guesses: float
@@ -119,6 +132,7 @@ class Estimate:
     feedback: tuple[str, ...]
     suggestions: tuple[str, ...]
     truncated: bool
+    user_data_share: float = 0.0
 
 
 def _prepare(password: str) -> tuple[str, bool]:
@@ -151,9 +165,13 @@ def _match_suggestions(match: dict) -> list[str]:
     return advice
 
 
-def _feedback(sequence: list[dict], score: int) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def _feedback(
+    sequence: list[dict], score: int, share: float
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """Warning, all weakness codes and suggestion codes for a match sequence."""
     found: dict[str, int] = {}
+    if share >= MOSTLY_USER_DATA_SHARE:
+        found[MOSTLY_USER_DATA] = MAX_ESTIMATED_CHARS + 1  # always the warning
     suggestions: dict[str, None] = {}
     for match in sequence:
         code = _code(match)
@@ -182,6 +200,8 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
     ``user_inputs`` is the member's own data (names, username, registration
     number, email...); each is also tried in ELOT 743 and greeklish and word
     by word. Only the first 100 characters of the password are estimated.
+    When half or more of its letters and digits are that data, the warning
+    is ``password.mostly_user_data``.
     """
     text, truncated = _prepare(str(password))
     if not text:
@@ -191,7 +211,8 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
     result = most_guessable(text, matches)
     guesses = float(result["guesses"])
     score = time_estimates.guesses_to_score(guesses)
-    warning, feedback, suggestions = _feedback(result["sequence"], score)
+    share = user_data_share(text, lookup)
+    warning, feedback, suggestions = _feedback(result["sequence"], score, share)
     return Estimate(
         guesses=guesses,
         log10=math.log10(guesses) if guesses > 0 else 0.0,
@@ -200,4 +221,5 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
         feedback=feedback,
         suggestions=suggestions,
         truncated=truncated,
+        user_data_share=share,
     )
