@@ -161,12 +161,46 @@ _PHRASE_SEPARATORS = re.compile(r"[\s\-_.,;:/'’`]")
 
 
 def _phrase_matches(password: str, lookup: Lookup) -> list[Match]:
-    """Phrases (entries with spaces) typed with other separators."""
+    """Phrases (entries with spaces) typed with other or several separators.
+
+    Each run of separators is read as one space, so ``S'agapw-para  poly``
+    meets the entry ``s agapw para poly``.
+    """
     lowered = _lower(password)
-    spaced = _PHRASE_SEPARATORS.sub(" ", lowered)
-    if spaced == lowered:
+    spaced, positions = [], []
+    for i, char in enumerate(lowered):
+        if _PHRASE_SEPARATORS.fullmatch(char):
+            if spaced and spaced[-1] != " ":
+                spaced.append(" ")
+                positions.append(i)
+        else:
+            spaced.append(char)
+            positions.append(i)
+    text = "".join(spaced)
+    if text == lowered:
         return []
-    return [m for m in _dictionary_matches(password, lookup, spaced) if " " in m["matched_word"]]
+    n, longest = len(text), lookup.max_length
+    matches = []
+    for i in range(n):
+        for j in range(i + 3, min(n, i + longest) + 1):
+            word = text[i:j]
+            hit = lookup.get(word) if " " in word else None
+            if hit is not None:
+                start, end = positions[i], positions[j - 1]
+                matches.append(
+                    {
+                        "pattern": "dictionary",
+                        "i": start,
+                        "j": end,
+                        "token": password[start : end + 1],
+                        "matched_word": word,
+                        "rank": hit[1],
+                        "dictionary_name": hit[0],
+                        "reversed": False,
+                        "l33t": False,
+                    }
+                )
+    return matches
 
 
 def _dictionary_matches(password: str, lookup: Lookup, searched: str | None = None) -> list[Match]:
@@ -326,6 +360,15 @@ _BF_SINGLE = scoring.MIN_SUBMATCH_GUESSES_SINGLE_CHAR + 1
 #: A separator typed again: the guesser only chooses between "the same one
 #: again" and "none here".
 REPEATED_SEPARATOR_GUESSES = 2
+
+
+def separator_guesses(length: int, count: int) -> float:
+    """Guesses for spacing out a ``length``-character guess with one separator.
+
+    The separator is chosen once (as a single character would be) and put
+    in ``count`` of the ``length + 1`` places around the characters.
+    """
+    return _BF_SINGLE * math.comb(length + 1, count)
 
 
 def counts_as_piece(match: Match) -> bool:

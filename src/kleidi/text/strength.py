@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from zxcvbn import scoring, time_estimates
 
 from kleidi.text.dictionaries import expand_user_inputs, ranked_index
-from kleidi.text.matchers import Lookup, most_guessable, omnimatch, user_data_share
+from kleidi.text.matchers import (
+    Lookup,
+    most_guessable,
+    omnimatch,
+    separator_guesses,
+    user_data_share,
+)
 
 #: Only this many characters are estimated: zxcvbn's cost grows with the
 #: square of the length, and more characters than this only add strength.
@@ -142,6 +148,22 @@ def _prepare(password: str) -> tuple[str, bool]:
     return head[:MAX_ESTIMATED_CHARS], truncated
 
 
+def _without_separator(text: str) -> tuple[str, int] | None:
+    """``text`` without its one separator, and how many times it was typed.
+
+    A guesser also tries guesses with a separator put between their pieces:
+    ``a b c d e f g h i`` is the sequence ``abcdefghi`` spaced out. Only for
+    passwords whose characters other than letters and digits are all one
+    and the same.
+    """
+    others = {char for char in text if not char.isalnum()}
+    if len(others) != 1:
+        return None
+    separator = others.pop()
+    stripped = text.replace(separator, "")
+    return (stripped, len(text) - len(stripped)) if stripped else None
+
+
 def _code(match: dict) -> str | None:
     if match["pattern"] == "dictionary":
         return _DICTIONARY_CODES.get(match["dictionary_name"], COMMON_WORD)
@@ -207,8 +229,14 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
     if not text:
         return Estimate(1.0, 0.0, 0, TOO_GUESSABLE, (TOO_GUESSABLE,), (ADD_WORDS,), False)
     lookup = Lookup(ranked_index(), expand_user_inputs(user_inputs))
-    matches = omnimatch(text, lookup)
-    result = most_guessable(text, matches)
+    result = most_guessable(text, omnimatch(text, lookup))
+    joined = _without_separator(text)
+    if joined is not None:
+        stripped, separators = joined
+        alternative = most_guessable(stripped, omnimatch(stripped, lookup))
+        alternative["guesses"] *= separator_guesses(len(stripped), separators)
+        if alternative["guesses"] < result["guesses"]:
+            result = alternative
     guesses = float(result["guesses"])
     score = time_estimates.guesses_to_score(guesses)
     share = user_data_share(text, lookup)
