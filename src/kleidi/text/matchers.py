@@ -50,7 +50,19 @@ class RankedIndex:
                 if known is None or rank < known[1]:
                     best[word] = (name, rank)
         self.entries = best
-        self.max_length = max((len(w) for w in best), default=0)
+        self.longest_from = longest_from(best)
+
+
+def longest_from(words) -> dict[str, int]:
+    """The longest word beginning with each first two characters (one, for
+    one-character words): the matcher looks no further from a position.
+    """
+    longest: dict[str, int] = {}
+    for word in words:
+        key = word[:2]
+        if len(word) > longest.get(key, 0):
+            longest[key] = len(word)
+    return longest
 
 
 #: Member data shorter than this (in letters and digits) is not looked for
@@ -65,7 +77,8 @@ class Lookup:
     def __init__(self, index: RankedIndex, user_inputs: list[str]) -> None:
         self.entries = index.entries
         self.user = matching.build_ranked_dict(user_inputs)
-        self.max_length = max([index.max_length, *(len(w) for w in self.user)])
+        self._index_longest = index.longest_from
+        self._user_longest = longest_from(self.user)
         squeezed: dict[str, int] = {}
         for word, rank in self.user.items():
             letters = squeeze(word)[0]
@@ -73,6 +86,16 @@ class Lookup:
                 squeezed[letters] = rank
         #: The member's data as letters and digits only (``6912345678``).
         self.user_squeezed = squeezed
+
+    def reach(self, text: str, i: int) -> int:
+        """How many characters from ``text[i]`` can still be a known word."""
+        pair, first = text[i : i + 2], text[i]
+        return max(
+            self._index_longest.get(pair, 0),
+            self._index_longest.get(first, 0),
+            self._user_longest.get(pair, 0),
+            self._user_longest.get(first, 0),
+        )
 
     def get(self, word: str) -> tuple[str, int] | None:
         hit = self.entries.get(word)
@@ -179,10 +202,10 @@ def _phrase_matches(password: str, lookup: Lookup) -> list[Match]:
     text = "".join(spaced)
     if text == lowered:
         return []
-    n, longest = len(text), lookup.max_length
+    n = len(text)
     matches = []
     for i in range(n):
-        for j in range(i + 3, min(n, i + longest) + 1):
+        for j in range(i + 3, min(n, i + lookup.reach(text, i)) + 1):
             word = text[i:j]
             hit = lookup.get(word) if " " in word else None
             if hit is not None:
@@ -206,10 +229,10 @@ def _phrase_matches(password: str, lookup: Lookup) -> list[Match]:
 def _dictionary_matches(password: str, lookup: Lookup, searched: str | None = None) -> list[Match]:
     """Substrings of ``searched`` (default: the lowercased password) found."""
     searched = _lower(password) if searched is None else searched
-    n, longest = len(searched), lookup.max_length
+    n = len(searched)
     matches = []
     for i in range(n):
-        for j in range(i + 1, min(n, i + longest) + 1):
+        for j in range(i + 1, min(n, i + lookup.reach(searched, i)) + 1):
             hit = lookup.get(searched[i:j])
             if hit is not None:
                 matches.append(
