@@ -14,14 +14,21 @@ scoring, with the Greek dictionaries merged into one ranked index.
 
 from __future__ import annotations
 
+import itertools
 import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from zxcvbn import scoring, time_estimates
 
-from kleidi.text.dictionaries import expand_user_inputs, ranked_index
+from kleidi.text.dictionaries import (
+    MAX_INPUT_CHARS,
+    MAX_USER_INPUTS,
+    expand_user_inputs,
+    ranked_index,
+)
 from kleidi.text.matchers import (
     Lookup,
     most_guessable,
@@ -148,6 +155,15 @@ def _prepare(password: str) -> tuple[str, bool]:
     return head[:MAX_ESTIMATED_CHARS], truncated
 
 
+@lru_cache(maxsize=256)
+def _lookup(user_inputs: tuple[str, ...]) -> Lookup:
+    """The lookup for one member's data, kept for the next keystroke's estimate.
+
+    A Lookup is never changed once built, so threads may share it.
+    """
+    return Lookup(ranked_index(), expand_user_inputs(user_inputs))
+
+
 def _without_separator(text: str) -> tuple[str, int] | None:
     """``text`` without its one separator, and how many times it was typed.
 
@@ -221,14 +237,16 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
 
     ``user_inputs`` is the member's own data (names, username, registration
     number, email...); each is also tried in ELOT 743 and greeklish and word
-    by word. Only the first 100 characters of the password are estimated.
+    by word (the first 1,024 inputs, 400 characters of each). Only the
+    first 100 characters of the password are estimated.
     When half or more of its letters and digits are that data, the warning
     is ``password.mostly_user_data``.
     """
     text, truncated = _prepare(str(password))
     if not text:
         return Estimate(1.0, 0.0, 0, TOO_GUESSABLE, (TOO_GUESSABLE,), (ADD_WORDS,), False)
-    lookup = Lookup(ranked_index(), expand_user_inputs(user_inputs))
+    inputs = itertools.islice(user_inputs, MAX_USER_INPUTS * 4)
+    lookup = _lookup(tuple(str(item)[: MAX_INPUT_CHARS * 4] for item in inputs))
     result = most_guessable(text, omnimatch(text, lookup))
     joined = _without_separator(text)
     if joined is not None:
