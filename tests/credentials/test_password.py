@@ -62,7 +62,7 @@ def test_r25_troubador_fails_with_reasons(demo, account):
 
 
 def test_r25_greek_surname_with_year_fails(demo, account):
-    assert policy_codes("Papadopoulos2024!", account("gpapadopoulos")) == ["password.similar"]
+    assert policy_codes("Papadopoulos2024!", account("gpapadopoulos")) == ["password.own_data"]
     # Even for someone else: Greek surnames are in the dictionaries.
     assert policy_codes("Papadopoulos2024!", account("salexiou")) == ["password.too_weak"]
 
@@ -70,13 +70,68 @@ def test_r25_greek_surname_with_year_fails(demo, account):
 @pytest.mark.parametrize("suffix", ["1", "2024", "123456789", "03400123"])
 def test_r25_username_followed_by_digits_fails(demo, account, suffix):
     codes = policy_codes("gpapadopoulos" + suffix, account("gpapadopoulos"))
-    assert codes and set(codes) <= {"password.similar", "password.common", "password.too_short"}
-    assert "password.similar" in codes or "password.common" in codes
+    assert codes and set(codes) <= {"password.own_data", "password.common", "password.too_short"}
+    assert "password.own_data" in codes
 
 
 def test_r25_registration_number_counts_against_the_password(demo, account):
     gp = account("gpapadopoulos")
-    assert "password.similar" in policy_codes("03400123 giorgos!", gp)
+    assert "password.own_data" in policy_codes("03400123 giorgos!", gp)
+
+
+# Issue 8, item 2: what the review found accepted for Γεώργιος Παπαδόπουλος.
+@pytest.mark.parametrize(
+    "password",
+    [
+        pytest.param("Giorgos Papadopoulos 1", id="giorgos_papadopoulos_1"),
+        pytest.param("Papadopoulos Giorgos 1", id="papadopoulos_giorgos_1"),
+        pytest.param("Georgios Papadopoulos 1", id="georgios_papadopoulos_1"),
+        pytest.param("03400123 Papadopoulos 1", id="registration_number_name_digit"),
+        pytest.param("Giorgos 03400123 7", id="name_registration_number_digit"),
+        pytest.param("6912345678 Giorgos 1", id="mobile_name_digit"),
+        pytest.param("+30 691 234 5678 Giorgos 1", id="mobile_international_spaced"),
+        pytest.param("691-234-5678 Papadopoulos", id="mobile_hyphens_name"),
+        pytest.param("ΓΕΩΡΓΙΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ 1", id="greek_capitals"),
+        pytest.param("papadopoulos gewrgios 1", id="greeklish_any_order"),
+        pytest.param("gpapadopoulos 1 2 3 4", id="username_spaced_digits"),
+        pytest.param("giorgos.papadopoulos!", id="email_local_part"),
+    ],
+)
+def test_r25_members_own_data_refused_with_that_reason(demo, account, password):
+    assert policy_codes(password, account("gpapadopoulos")) == ["password.own_data"]
+
+
+@pytest.mark.parametrize(
+    ("password", "codes"),
+    [
+        pytest.param("aaaa bbbb cccc 1", ["password.too_weak"], id="aaaa_bbbb_cccc_1"),
+        pytest.param(
+            "a b c d e f g", ["password.too_short", "password.too_weak"], id="a_b_c_d_e_f_g"
+        ),
+        pytest.param("a b c d e f g h", ["password.too_weak"], id="a_b_c_d_e_f_g_h_long_enough"),
+        pytest.param("s agapw para poly", ["password.too_weak"], id="s_agapw_para_poly"),
+        pytest.param("xronia polla kai kala", ["password.too_weak"], id="xronia_polla_kai_kala"),
+    ],
+)
+def test_r25_guessers_first_tries_refused_for_anyone(demo, account, password, codes):
+    assert policy_codes(password) == codes
+    assert policy_codes(password, account("salexiou")) == codes
+
+
+def test_r25_demo_passwords_still_pass_for_every_demo_member(demo, account):
+    from kleidi.portal.demo import MEMBER_PASSWORD, STAFF_PASSWORD
+
+    for username in ("gpapadopoulos", "el21042", "salexiou"):
+        assert policy_codes(MEMBER_PASSWORD, account(username)) == [], username
+    for username in ("helpdesk", "grammateiael", "grammateiach"):
+        assert policy_codes(STAFF_PASSWORD, account(username)) == [], username
+
+
+def test_r25_default_minimum_is_15_characters(settings):
+    """NIST SP 800-63B-4: 15 characters when the password is the only factor."""
+    assert settings.PASSWORD_MIN_LENGTH == 15
+    assert policy_codes("x7#Qp9Lm!2vB$kW") == []
+    assert policy_codes("x7#Qp9Lm!2vB$k") == ["password.too_short"]
 
 
 def test_r25_common_password_refused():
@@ -146,8 +201,31 @@ def test_r25_strength_counts_the_members_own_data(client, demo, request_link):
     path, _ = request_link()
     client.get(path)
     _, data = meter(client, "gpapadopoulos2024xx")
-    assert "password.similar" in {e["code"] for e in data["errors"]}
+    assert "password.own_data" in {e["code"] for e in data["errors"]}
     assert data["guesses_log10"] < anonymous["guesses_log10"]
+
+
+def test_r25_strength_says_mostly_own_data_in_greek_and_english(client, demo, request_link):
+    path, _ = request_link()
+    client.get(path)
+    _, data = meter(client, "Giorgos Papadopoulos 1")
+    assert [e["code"] for e in data["errors"]] == ["password.own_data"]
+    assert "βασίζεται στα στοιχεία σας" in data["errors"][0]["message"]
+    assert data["feedback"][0]["code"] == "password.mostly_user_data"
+    assert "Αποτελείται κυρίως από στοιχεία σας" in data["feedback"][0]["message"]
+    client.cookies["django_language"] = "en"
+    _, data = meter(client, "Giorgos Papadopoulos 1")
+    assert "made mostly of your name" in data["errors"][0]["message"]
+    assert "made mostly of your own data" in data["feedback"][0]["message"]
+
+
+def test_r25_every_strength_code_has_greek_and_english_feedback():
+    from kleidi.credentials.feedback import FEEDBACK
+    from kleidi.text.strength import SUGGESTION_CODES, WARNING_CODES
+
+    for code in WARNING_CODES + SUGGESTION_CODES:
+        greek, english = FEEDBACK[code]
+        assert greek and english and greek != english, code
 
 
 def test_r25_strength_requires_csrf(demo):

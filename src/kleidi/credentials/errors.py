@@ -25,11 +25,19 @@ MESSAGES = {
         "Ο κωδικός είναι από τους πιο κοινούς και δοκιμάζεται πρώτος από όσους επιτίθενται.",
         "The password is one of the most common ones, which attackers try first.",
     ),
+    "password.own_data": (
+        "Ο κωδικός βασίζεται στα στοιχεία σας: είναι φτιαγμένος κυρίως από το όνομα, το "
+        "επώνυμο, το όνομα χρήστη, τον αριθμό μητρώου, το κινητό ή το email σας, που τα "
+        "δοκιμάζει πρώτα όποιος σας γνωρίζει. Διαλέξτε λέξεις που δεν έχουν σχέση με εσάς.",
+        "The password is based on your own data: it is made mostly of your name, surname, "
+        "username, registration number, mobile or email, which anyone who knows you tries "
+        "first. Choose words that have nothing to do with you.",
+    ),
     "password.similar": (
-        "Ο κωδικός βασίζεται στα στοιχεία σας (όνομα, επώνυμο, όνομα χρήστη, αριθμό μητρώου "
-        "ή email) και μαντεύεται εύκολα.",
-        "The password is based on your own data (name, surname, username, registration "
-        "number or email) and is easy to guess.",
+        "Ο κωδικός περιέχει στοιχεία σας (όνομα, επώνυμο, όνομα χρήστη, αριθμό μητρώου, "
+        "κινητό ή email) και μαντεύεται εύκολα.",
+        "The password contains some of your own data (name, surname, username, registration "
+        "number, mobile or email) and is easy to guess.",
     ),
     "password.mismatch": (
         "Οι δύο κωδικοί δεν είναι ίδιοι.",

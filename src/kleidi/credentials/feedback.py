@@ -8,9 +8,15 @@ errors, so they live apart from the error catalogue.
 from django.utils.translation import get_language
 
 FEEDBACK = {
+    "password.mostly_user_data": (
+        "Αποτελείται κυρίως από στοιχεία σας (όνομα, όνομα χρήστη, αριθμό μητρώου, κινητό "
+        "ή email), σε όποια σειρά, γραφή ή μορφή κι αν είναι: αυτά δοκιμάζονται πρώτα.",
+        "It is made mostly of your own data (name, username, registration number, mobile "
+        "or email), in whatever order, script or format: those are tried first.",
+    ),
     "password.user_data": (
-        "Περιέχει στοιχεία σας (όνομα, όνομα χρήστη, αριθμό μητρώου ή email).",
-        "It contains your own data (name, username, registration number or email).",
+        "Περιέχει στοιχεία σας (όνομα, όνομα χρήστη, αριθμό μητρώου, κινητό ή email).",
+        "It contains your own data (name, username, registration number, mobile or email).",
     ),
     "password.name": (
         "Περιέχει όνομα ή επώνυμο, που μαντεύονται εύκολα.",
@@ -19,6 +25,11 @@ FEEDBACK = {
     "password.common_password": (
         "Μοιάζει με πολύ κοινό κωδικό.",
         "It resembles a very common password.",
+    ),
+    "password.common_phrase": (
+        "Οι γνωστές φράσεις και ευχές (π.χ. «σ' αγαπώ πάρα πολύ») μαντεύονται σαν μία λέξη.",
+        "Well-known phrases and wishes (such as «s agapw para poly») are guessed like "
+        "a single word.",
     ),
     "password.common_word": (
         "Μία μόνο κοινή λέξη μαντεύεται εύκολα· οι πολλές τυχαίες λέξεις όχι.",

@@ -7,10 +7,12 @@ disagree. The rules, all from settings:
 
 * no control characters (any other Unicode, spaces included, is fine);
 * at most PASSWORD_MAX_LENGTH characters, at least PASSWORD_MIN_LENGTH;
+* not made mostly of the member's own data (names in any script, order or
+  spelling, username, registration numbers, email, mobile in any format):
+  that is what a guesser who knows the member tries first;
 * not in Django's list of common passwords;
 * at least 10^PASSWORD_MIN_GUESSES_LOG10 guesses by the Greek-aware
-  estimate, with the member's own data (names, username, registration
-  numbers, email, mobile) counted against the password.
+  estimate, with the member's own data counted against the password.
 
 There are no composition rules (no "one digit, one capital").
 """
@@ -130,7 +132,9 @@ class KleidiPasswordValidator:
         if len(password) < self.min_length:
             errors.append(error("password.too_short", min=self.min_length))
         estimate = strength.estimate(password, member_data(user))
-        if password.lower().strip() in common_passwords():
+        if strength.MOSTLY_USER_DATA in estimate.feedback:
+            errors.append(error("password.own_data"))
+        elif password.lower().strip() in common_passwords():
             errors.append(error("password.common"))
         elif estimate.log10 < self.min_log10:
             if strength.USER_DATA in estimate.feedback:

@@ -7,7 +7,10 @@ strong. Kleidi adds two ranked dictionaries:
     the most frequent Greek words (wordfreq, language ``el``);
 ``greek_names``
     common Greek given names (with nicknames and vocatives) and surnames
-    (masculine and feminine), ranked by wordfreq frequency.
+    (masculine and feminine), ranked by wordfreq frequency;
+``greek_phrases``
+    common Greek phrases, sayings and chants (:mod:`kleidi.text.phrases`),
+    each a single guess however many words it has.
 
 Every entry appears in Greek (with and without accents), in its ELOT 743
 form and in a few greeklish spellings (:func:`latin_forms`). The lists are
@@ -39,7 +42,7 @@ from kleidi.text.matchers import RankedIndex
 
 DATA_PACKAGE = "kleidi.text"
 DATA_FILE = "greek_dictionaries.txt.gz"
-DICTIONARY_NAMES = ("greek_words", "greek_names")
+DICTIONARY_NAMES = ("greek_words", "greek_names", "greek_phrases")
 
 # --------------------------------------------------------------------------
 # Greeklish spellings
@@ -106,17 +109,43 @@ def _units(word: str) -> list[tuple[str, str]]:
     return units
 
 
+def _spellings(text: str, dropped: str) -> list[str]:
+    """ELOT 743 then every style, with the characters ``dropped`` removed."""
+    units = _units(text)
+    forms = ["".join(spelling for _, spelling in units)]
+    forms += ["".join(style.get(u, s) for u, s in units) for style in STYLES]
+    cleaned = (" ".join(re.sub(dropped, "", f).split()) for f in forms)
+    return [f for f in dict.fromkeys(cleaned) if f]
+
+
 def latin_forms(word: str) -> list[str]:
     """The ELOT 743 form of a Greek word followed by its greeklish spellings.
 
     Lowercase, deduplicated, ELOT first. Characters that are not letters or
     digits are dropped.
     """
-    units = _units(word)
-    forms = ["".join(spelling for _, spelling in units)]
-    forms += ["".join(style.get(u, s) for u, s in units) for style in STYLES]
-    cleaned = (re.sub(r"[^0-9a-z]", "", f) for f in forms)
-    return [f for f in dict.fromkeys(cleaned) if f]
+    return _spellings(word, r"[^0-9a-z]")
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def phrase_forms(phrase: str) -> list[str]:
+    """A phrase as a password might hold it: Greek, ELOT, greeklish (R25).
+
+    Words are joined by one space, then (the same forms again) by nothing:
+    ``σ' αγαπώ πάρα πολύ`` gives ``σ αγαπώ πάρα πολύ``, ``s agapo para poly``,
+    ``s agapw para poly`` ... ``sagapwparapoly``. The matcher reads any
+    separator in a password (``-``, ``_``, ``'`` ...) as a space.
+    """
+    spaced = " ".join(w for w in _NON_WORD.split(unicodedata.normalize("NFC", phrase)) if w)
+    accented = spaced.lower()
+    bare = unicodedata.normalize(
+        "NFC",
+        "".join(c for c in unicodedata.normalize("NFD", accented) if c.isalnum() or c == " "),
+    )
+    forms = list(dict.fromkeys([accented, bare, *_spellings(spaced, r"[^0-9a-z ]")]))
+    return list(dict.fromkeys(forms + [f.replace(" ", "") for f in forms]))
 
 
 def greek_forms(word: str) -> list[str]:

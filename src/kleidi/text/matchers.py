@@ -50,7 +50,25 @@ class RankedIndex:
                 if known is None or rank < known[1]:
                     best[word] = (name, rank)
         self.entries = best
-        self.max_length = max((len(w) for w in best), default=0)
+        self.longest_from = longest_from(best)
+
+
+def longest_from(words) -> dict[str, int]:
+    """The longest word beginning with each first two characters (one, for
+    one-character words): the matcher looks no further from a position.
+    """
+    longest: dict[str, int] = {}
+    for word in words:
+        key = word[:2]
+        if len(word) > longest.get(key, 0):
+            longest[key] = len(word)
+    return longest
+
+
+#: Member data shorter than this (in letters and digits) is not looked for
+#: across separators nor counted in :func:`user_data_share`: two letters
+#: such as ``el`` occur in too many ordinary words.
+MIN_SQUEEZED_USER_TOKEN = 3
 
 
 class Lookup:
@@ -59,7 +77,25 @@ class Lookup:
     def __init__(self, index: RankedIndex, user_inputs: list[str]) -> None:
         self.entries = index.entries
         self.user = matching.build_ranked_dict(user_inputs)
-        self.max_length = max([index.max_length, *(len(w) for w in self.user)])
+        self._index_longest = index.longest_from
+        self._user_longest = longest_from(self.user)
+        squeezed: dict[str, int] = {}
+        for word, rank in self.user.items():
+            letters = squeeze(word)[0]
+            if len(letters) >= MIN_SQUEEZED_USER_TOKEN and rank < squeezed.get(letters, rank + 1):
+                squeezed[letters] = rank
+        #: The member's data as letters and digits only (``6912345678``).
+        self.user_squeezed = squeezed
+
+    def reach(self, text: str, i: int) -> int:
+        """How many characters from ``text[i]`` can still be a known word."""
+        pair, first = text[i : i + 2], text[i]
+        return max(
+            self._index_longest.get(pair, 0),
+            self._index_longest.get(first, 0),
+            self._user_longest.get(pair, 0),
+            self._user_longest.get(first, 0),
+        )
 
     def get(self, word: str) -> tuple[str, int] | None:
         hit = self.entries.get(word)
@@ -77,13 +113,126 @@ def _lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+def squeeze(text: str) -> tuple[str, list[int]]:
+    """The letters and digits of ``text``, lowercased, with their positions.
+
+    ``+30 691 234 5678``, ``691-234-5678`` and ``Giorgos.Papadopoulos``
+    squeeze to what the member's data squeezes to.
+    """
+    lowered = _lower(text)
+    positions = [i for i, char in enumerate(lowered) if char.isalnum()]
+    return "".join(lowered[i] for i in positions), positions
+
+
+def _occurrences(text: str, word: str):
+    start = text.find(word)
+    while start >= 0:
+        yield start
+        start = text.find(word, start + 1)
+
+
+def _user_matches_across_separators(password: str, lookup: Lookup) -> list[Match]:
+    """The member's data typed with separators inside (``69 1234 5678``)."""
+    squeezed, positions = squeeze(password)
+    matches = []
+    for word, rank in lookup.user_squeezed.items():
+        for start in _occurrences(squeezed, word):
+            i, j = positions[start], positions[start + len(word) - 1]
+            if j - i == len(word) - 1:
+                continue  # no separator inside: the dictionary pass finds it
+            matches.append(
+                {
+                    "pattern": "dictionary",
+                    "i": i,
+                    "j": j,
+                    "token": password[i : j + 1],
+                    "matched_word": word,
+                    "rank": rank,
+                    "dictionary_name": "user_inputs",
+                    "reversed": False,
+                    "l33t": False,
+                }
+            )
+    return matches
+
+
+def user_data_share(password: str, lookup: Lookup) -> float:
+    """The share of the password's letters and digits that are member data.
+
+    Counted on the letters and digits alone, so separators, order and case
+    do not hide it, and also after undoing look-alike symbols (``P@p@``).
+    """
+    lowered = _lower(password)
+    alnum = {i for i, char in enumerate(lowered) if char.isalnum()}
+    if not alnum:
+        return 0.0
+    readings = [lowered] + [
+        lowered.translate(str.maketrans(reading)) for reading in _l33t_readings(lowered)
+    ]
+    covered: set[int] = set()
+    for text in readings:
+        squeezed, positions = squeeze(text)
+        for word in lookup.user_squeezed:
+            for start in _occurrences(squeezed, word):
+                covered.update(positions[start : start + len(word)])
+    return len(covered & alnum) / len(alnum)
+
+
+#: Characters read as word separators when looking for phrases, so that
+#: ``s'agapw-para-poly`` meets the entry ``s agapw para poly``.
+_PHRASE_SEPARATORS = re.compile(r"[\s\-_.,;:/'’`]")
+
+
+def _phrase_matches(password: str, lookup: Lookup) -> list[Match]:
+    """Phrases (entries with spaces) typed with other or several separators.
+
+    Each run of separators is read as one space, so ``S'agapw-para  poly``
+    meets the entry ``s agapw para poly``.
+    """
+    lowered = _lower(password)
+    spaced, positions = [], []
+    for i, char in enumerate(lowered):
+        if _PHRASE_SEPARATORS.fullmatch(char):
+            if spaced and spaced[-1] != " ":
+                spaced.append(" ")
+                positions.append(i)
+        else:
+            spaced.append(char)
+            positions.append(i)
+    text = "".join(spaced)
+    if text == lowered:
+        return []
+    n = len(text)
+    matches = []
+    for i in range(n):
+        for j in range(i + 3, min(n, i + lookup.reach(text, i)) + 1):
+            word = text[i:j]
+            hit = lookup.get(word) if " " in word else None
+            if hit is not None:
+                start, end = positions[i], positions[j - 1]
+                matches.append(
+                    {
+                        "pattern": "dictionary",
+                        "i": start,
+                        "j": end,
+                        "token": password[start : end + 1],
+                        "matched_word": word,
+                        "rank": hit[1],
+                        "dictionary_name": hit[0],
+                        "reversed": False,
+                        "l33t": False,
+                    }
+                )
+    return matches
+
+
 def _dictionary_matches(password: str, lookup: Lookup, searched: str | None = None) -> list[Match]:
     """Substrings of ``searched`` (default: the lowercased password) found."""
     searched = _lower(password) if searched is None else searched
-    n, longest = len(searched), lookup.max_length
+    n = len(searched)
     matches = []
     for i in range(n):
-        for j in range(i + 1, min(n, i + longest) + 1):
+        for j in range(i + 1, min(n, i + lookup.reach(searched, i)) + 1):
             hit = lookup.get(searched[i:j])
             if hit is not None:
                 matches.append(
@@ -207,6 +356,8 @@ def omnimatch(password: str, lookup: Lookup) -> list[Match]:
     """The matches zxcvbn's scoring needs, sorted by position."""
     matches = [
         *_dictionary_matches(password, lookup),
+        *_phrase_matches(password, lookup),
+        *_user_matches_across_separators(password, lookup),
         *_reverse_matches(password, lookup),
         *_l33t_matches(password, lookup),
         *matching.spatial_match(password),
@@ -219,90 +370,145 @@ def omnimatch(password: str, lookup: Lookup) -> list[Match]:
 
 
 # --------------------------------------------------------------------------
-# Scoring
+# Scoring: Kleidi's piece model
 
-#: Sequences of more matches than this are not explored: each extra match
-#: multiplies the estimate by at least 10^4, so such a sequence is worth more
-#: than 10^36 guesses and the password is "very strong" whichever way.
+#: Sequences of more counted pieces than this are not explored: each counted
+#: piece needs at least 50 guesses and multiplies the orderings, so such a
+#: sequence is worth more than 10! x 50^10 (about 10^23.5) guesses and the
+#: password is "very strong" whichever way.
 MAX_SEQUENCE = 10
 
-_D = scoring.MIN_GUESSES_BEFORE_GROWING_SEQUENCE
 _BF = scoring.BRUTEFORCE_CARDINALITY
 _BF_SINGLE = scoring.MIN_SUBMATCH_GUESSES_SINGLE_CHAR + 1
+#: A separator typed again: the guesser only chooses between "the same one
+#: again" and "none here".
+REPEATED_SEPARATOR_GUESSES = 2
+
+
+def separator_guesses(length: int, count: int) -> float:
+    """Guesses for spacing out a ``length``-character guess with one separator.
+
+    The separator is chosen once (as a single character would be) and put
+    in ``count`` of the ``length + 1`` places around the characters.
+    """
+    return _BF_SINGLE * math.comb(length + 1, count)
+
+
+def counts_as_piece(match: Match) -> bool:
+    """Whether a match adds a piece (an ordering factor) to its sequence.
+
+    Single characters and repeated blocks do not (R25): a guesser who tries
+    ``aaaa bbbb`` or ``a b c d`` pays for the characters, not for the number
+    of pieces they were cut into.
+    """
+    return match["j"] > match["i"] and match["pattern"] != "repeat"
+
+
+def _single_costs(password: str) -> list[float]:
+    """Guesses for each character read on its own (a one-character piece)."""
+    seen: set[str] = set()
+    costs = []
+    for char in password:
+        repeated_separator = not char.isalnum() and char in seen
+        costs.append(REPEATED_SEPARATOR_GUESSES if repeated_separator else _BF_SINGLE)
+        seen.add(char)
+    return costs
 
 
 class _Prefix:
-    """Best sequences for one password prefix, by number of matches."""
+    """Best sequences for one password prefix, by number of counted pieces."""
 
     __slots__ = ("entries",)
 
     def __init__(self) -> None:
-        # l -> (g, pi, last): last is a match, or ("bruteforce", i) for a run.
+        # c -> (g, pi, last): last is a match, ("single", k), ("bruteforce", i)
+        # for a run of 2+ characters, or None for the empty start.
         self.entries: dict[int, tuple[float, float, object]] = {}
 
-    def consider(self, length: int, pi: float, last: object) -> None:
-        """Keep a length-``length`` sequence unless a shorter one is as good."""
-        g = math.factorial(length) * pi + _D ** (length - 1)
-        for other_length, (other_g, _, _) in self.entries.items():
-            if other_length <= length and other_g <= g:
+    def consider(self, pieces: int, pi: float, last: object) -> None:
+        """Keep a sequence unless one with no more pieces is as good."""
+        g = math.factorial(pieces) * pi
+        for other_pieces, (other_g, _, _) in self.entries.items():
+            if other_pieces <= pieces and other_g <= g:
                 return
-        self.entries[length] = (g, pi, last)
+        self.entries[pieces] = (g, pi, last)
 
-    def extendable(self):
-        """(length, pi) of sequences that a brute-force run may follow."""
-        for length, (_, pi, last) in self.entries.items():
-            if length < MAX_SEQUENCE and not _is_bruteforce(last):
-                yield length, pi
-
-
-def _is_bruteforce(last: object) -> bool:
-    return isinstance(last, tuple)
+    def run_starts(self):
+        """(pieces, pi) of sequences that a brute-force run may follow."""
+        for pieces, (_, pi, last) in self.entries.items():
+            if pieces < MAX_SEQUENCE and not _is_run(last):
+                yield pieces, pi
 
 
-def _bruteforce_guesses(length: int) -> float:
-    return _BF_SINGLE if length == 1 else _BF**length
+def _is_run(last: object) -> bool:
+    return isinstance(last, tuple) and last[0] == "bruteforce"
+
+
+def _ends_in_fresh_characters(last: object, costs: list[float]) -> bool:
+    """A run, or a single character that is not a repeated separator.
+
+    Another fresh character after it belongs to a brute-force run (one
+    piece): a chain of single characters must not dodge the piece count.
+    """
+    if not isinstance(last, tuple):
+        return False
+    kind, i = last
+    return kind == "bruteforce" or costs[i] == _BF_SINGLE
 
 
 def _advance_runs(runs: dict, prefixes: list[_Prefix], k: int) -> dict:
-    """Brute-force runs of 2+ characters ending at ``k``, cheapest per length.
+    """Brute-force runs of 2+ characters ending at ``k``, cheapest per count.
 
-    A run ending at k-1 grows by one character (x10); a new 2-character run
-    starts after each sequence ending at k-2. This keeps brute-force linear
-    in the password length instead of quadratic.
+    ``prefixes[m]`` covers the first m characters. A run ending at k-1 grows
+    by one character (x10); a new 2-character run starts after each sequence
+    covering the first k-1 characters. Brute force stays linear in the length.
     """
-    grown = {length: (pi * _BF, i) for length, (pi, i) in runs.items()}
-    if k >= 2:
-        for length, pi in prefixes[k - 2].extendable():
-            candidate = pi * _bruteforce_guesses(2)
-            if length + 1 not in grown or candidate < grown[length + 1][0]:
-                grown[length + 1] = (candidate, k - 1)
+    grown = {pieces: (pi * _BF, i) for pieces, (pi, i) in runs.items()}
+    if k >= 1:
+        for pieces, pi in prefixes[k - 1].run_starts():
+            candidate = pi * _BF**2
+            if pieces + 1 not in grown or candidate < grown[pieces + 1][0]:
+                grown[pieces + 1] = (candidate, k - 1)
     return grown
 
 
-def _unwind(password: str, prefixes: list[_Prefix]) -> tuple[float, list[Match]]:
+def _unwind(password: str, prefixes: list[_Prefix], costs: list[float]) -> tuple[float, list]:
     final = prefixes[-1].entries
-    length = min(final, key=lambda n: final[n][0])
-    guesses = final[length][0]
+    pieces = min(final, key=lambda c: final[c][0])
+    guesses = final[pieces][0]
     sequence: list[Match] = []
-    k = len(password) - 1
-    while k >= 0:
-        last = prefixes[k].entries[length][2]
-        if _is_bruteforce(last):
-            i = last[1]
-            last = {"pattern": "bruteforce", "token": password[i : k + 1], "i": i, "j": k}
-            scoring.estimate_guesses(last, password)
+    end = len(password)
+    while end > 0:
+        last = prefixes[end].entries[pieces][2]
+        if isinstance(last, tuple):
+            kind, i = last
+            token = password[i:end]
+            last = {"pattern": "bruteforce", "token": token, "i": i, "j": end - 1}
+            if kind == "single":
+                last["guesses"] = costs[i]
+                last["guesses_log10"] = math.log10(costs[i])
+            else:
+                scoring.estimate_guesses(last, password)
+                pieces -= 1
+        else:
+            pieces -= counts_as_piece(last)
         sequence.insert(0, last)
-        k, length = last["i"] - 1, length - 1
+        end = last["i"]
     return guesses, sequence
 
 
 def most_guessable(password: str, matches: list[Match]) -> dict:
-    """zxcvbn's minimum-guesses match sequence, in O(n x (matches + L)).
+    """The minimum-guesses match sequence under Kleidi's piece model (R25).
 
-    Same model as ``zxcvbn.scoring.most_guessable_match_sequence`` (l! x
-    product of guesses + 10^4^(l-1), brute force between matches), computed
-    with running brute-force minima and at most :data:`MAX_SEQUENCE`
-    matches, so that repetitive 100-character inputs stay fast.
+    zxcvbn scores a sequence of l pieces as l! x product of guesses +
+    10^4^(l-1); the additive term alone lets any four pieces reach 10^12
+    (``Giorgos Papadopoulos 1``, ``aaaa bbbb cccc 1``). Kleidi keeps the
+    product and the orderings but drops the fixed per-piece term, as a
+    guesser trying likely guesses first would, and counts only real pieces:
+    single characters and repeated blocks add their own guesses but no
+    ordering, and a separator typed again costs 2 (the same again, or none);
+    two fresh characters in a row are a brute-force run, one piece.
+    Computed in O(n x (matches + pieces)) with running brute-force minima.
     """
     n = len(password)
     if n == 0:
@@ -310,27 +516,28 @@ def most_guessable(password: str, matches: list[Match]) -> dict:
     by_end: list[list[Match]] = [[] for _ in range(n)]
     for match in matches:
         by_end[match["j"]].append(match)
-    prefixes: list[_Prefix] = []
+    costs = _single_costs(password)
+    start = _Prefix()
+    start.entries[0] = (1, 1, None)
+    prefixes: list[_Prefix] = [start]
     runs: dict = {}
     for k in range(n):
         here = _Prefix()
-        prefixes.append(here)
         for match in by_end[k]:
             guesses = scoring.estimate_guesses(match, password)
-            if match["i"] == 0:
-                here.consider(1, guesses, match)
-                continue
-            for length, (_, pi, _) in list(prefixes[match["i"] - 1].entries.items()):
-                if length < MAX_SEQUENCE:
-                    here.consider(length + 1, pi * guesses, match)
-        here.consider(1, _bruteforce_guesses(k + 1), ("bruteforce", 0))
-        if k >= 1:
-            for length, pi in prefixes[k - 1].extendable():
-                here.consider(length + 1, pi * _BF_SINGLE, ("bruteforce", k))
+            added = counts_as_piece(match)
+            for pieces, (_, pi, _) in list(prefixes[match["i"]].entries.items()):
+                if pieces + added <= MAX_SEQUENCE:
+                    here.consider(pieces + added, pi * guesses, match)
+        fresh = costs[k] == _BF_SINGLE
+        for pieces, (_, pi, last) in prefixes[k].entries.items():
+            if not (fresh and _ends_in_fresh_characters(last, costs)):
+                here.consider(pieces, pi * costs[k], ("single", k))
         runs = _advance_runs(runs, prefixes, k)
-        for length, (pi, i) in runs.items():
-            here.consider(length, pi, ("bruteforce", i))
-    guesses, sequence = _unwind(password, prefixes)
+        for pieces, (pi, i) in runs.items():
+            here.consider(pieces, pi, ("bruteforce", i))
+        prefixes.append(here)
+    guesses, sequence = _unwind(password, prefixes, costs)
     return {
         "password": password,
         "guesses": guesses,

@@ -14,24 +14,44 @@ scoring, with the Greek dictionaries merged into one ranked index.
 
 from __future__ import annotations
 
+import itertools
 import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from zxcvbn import scoring, time_estimates
 
-from kleidi.text.dictionaries import expand_user_inputs, ranked_index
-from kleidi.text.matchers import Lookup, most_guessable, omnimatch
+from kleidi.text.dictionaries import (
+    MAX_INPUT_CHARS,
+    MAX_USER_INPUTS,
+    expand_user_inputs,
+    ranked_index,
+)
+from kleidi.text.matchers import (
+    Lookup,
+    most_guessable,
+    omnimatch,
+    separator_guesses,
+    user_data_share,
+)
 
 #: Only this many characters are estimated: zxcvbn's cost grows with the
 #: square of the length, and more characters than this only add strength.
 MAX_ESTIMATED_CHARS = 100
 
+#: A password at least this share of whose letters and digits are the
+#: member's own data is "made mostly of" it (R25): the policy refuses it
+#: whatever the estimate, for that reason.
+MOSTLY_USER_DATA_SHARE = 0.5
+
 # Warning codes, most important first (the order of ``Estimate.feedback``).
+MOSTLY_USER_DATA = "password.mostly_user_data"
 USER_DATA = "password.user_data"
 NAME = "password.name"
 COMMON_PASSWORD = "password.common_password"  # noqa: S105 - a code, not a password
+COMMON_PHRASE = "password.common_phrase"
 COMMON_WORD = "password.common_word"
 DATE = "password.date"
 SEQUENCE = "password.sequence"
@@ -39,9 +59,11 @@ REPEAT = "password.repeat"
 KEYBOARD = "password.keyboard_pattern"
 TOO_GUESSABLE = "password.too_guessable"
 WARNING_CODES = (
+    MOSTLY_USER_DATA,
     USER_DATA,
     NAME,
     COMMON_PASSWORD,
+    COMMON_PHRASE,
     COMMON_WORD,
     DATE,
     SEQUENCE,
@@ -78,6 +100,7 @@ _DICTIONARY_CODES = {
     "english_wikipedia": COMMON_WORD,
     "us_tv_and_film": COMMON_WORD,
     "greek_words": COMMON_WORD,
+    "greek_phrases": COMMON_PHRASE,
     "surnames": NAME,
     "male_names": NAME,
     "female_names": NAME,
@@ -91,6 +114,7 @@ _PATTERN_CODES = {
     "regex": DATE,  # zxcvbn's only regex is "recent_year"
 }
 _WARNING_SUGGESTIONS = {
+    MOSTLY_USER_DATA: AVOID_PERSONAL_DATA,
     USER_DATA: AVOID_PERSONAL_DATA,
     DATE: AVOID_DATES,
     SEQUENCE: AVOID_SEQUENCES,
@@ -110,6 +134,8 @@ class Estimate:
     that matters most ("" if none); ``feedback`` lists every weakness code
     found, most important first; ``suggestions`` are advice codes.
     ``truncated`` is True when only the first 100 characters were estimated.
+    ``user_data_share`` is the share (0-1) of the letters and digits that
+    are the member's own data, in any order, case, script or separators.
     """
 
     guesses: float
@@ -119,6 +145,7 @@ class Estimate:
     feedback: tuple[str, ...]
     suggestions: tuple[str, ...]
     truncated: bool
+    user_data_share: float = 0.0
 
 
 def _prepare(password: str) -> tuple[str, bool]:
@@ -126,6 +153,31 @@ def _prepare(password: str) -> tuple[str, bool]:
     head = unicodedata.normalize("NFC", password[: MAX_ESTIMATED_CHARS * 2])
     truncated = len(head) > MAX_ESTIMATED_CHARS or len(password) > MAX_ESTIMATED_CHARS * 2
     return head[:MAX_ESTIMATED_CHARS], truncated
+
+
+@lru_cache(maxsize=256)
+def _lookup(user_inputs: tuple[str, ...]) -> Lookup:
+    """The lookup for one member's data, kept for the next keystroke's estimate.
+
+    A Lookup is never changed once built, so threads may share it.
+    """
+    return Lookup(ranked_index(), expand_user_inputs(user_inputs))
+
+
+def _without_separator(text: str) -> tuple[str, int] | None:
+    """``text`` without its one separator, and how many times it was typed.
+
+    A guesser also tries guesses with a separator put between their pieces:
+    ``a b c d e f g h i`` is the sequence ``abcdefghi`` spaced out. Only for
+    passwords whose characters other than letters and digits are all one
+    and the same.
+    """
+    others = {char for char in text if not char.isalnum()}
+    if len(others) != 1:
+        return None
+    separator = others.pop()
+    stripped = text.replace(separator, "")
+    return (stripped, len(text) - len(stripped)) if stripped else None
 
 
 def _code(match: dict) -> str | None:
@@ -151,9 +203,13 @@ def _match_suggestions(match: dict) -> list[str]:
     return advice
 
 
-def _feedback(sequence: list[dict], score: int) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def _feedback(
+    sequence: list[dict], score: int, share: float
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """Warning, all weakness codes and suggestion codes for a match sequence."""
     found: dict[str, int] = {}
+    if share >= MOSTLY_USER_DATA_SHARE:
+        found[MOSTLY_USER_DATA] = MAX_ESTIMATED_CHARS + 1  # always the warning
     suggestions: dict[str, None] = {}
     for match in sequence:
         code = _code(match)
@@ -181,17 +237,28 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
 
     ``user_inputs`` is the member's own data (names, username, registration
     number, email...); each is also tried in ELOT 743 and greeklish and word
-    by word. Only the first 100 characters of the password are estimated.
+    by word (the first 1,024 inputs, 400 characters of each). Only the
+    first 100 characters of the password are estimated.
+    When half or more of its letters and digits are that data, the warning
+    is ``password.mostly_user_data``.
     """
     text, truncated = _prepare(str(password))
     if not text:
         return Estimate(1.0, 0.0, 0, TOO_GUESSABLE, (TOO_GUESSABLE,), (ADD_WORDS,), False)
-    lookup = Lookup(ranked_index(), expand_user_inputs(user_inputs))
-    matches = omnimatch(text, lookup)
-    result = most_guessable(text, matches)
+    inputs = itertools.islice(user_inputs, MAX_USER_INPUTS * 4)
+    lookup = _lookup(tuple(str(item)[: MAX_INPUT_CHARS * 4] for item in inputs))
+    result = most_guessable(text, omnimatch(text, lookup))
+    joined = _without_separator(text)
+    if joined is not None:
+        stripped, separators = joined
+        alternative = most_guessable(stripped, omnimatch(stripped, lookup))
+        alternative["guesses"] *= separator_guesses(len(stripped), separators)
+        if alternative["guesses"] < result["guesses"]:
+            result = alternative
     guesses = float(result["guesses"])
     score = time_estimates.guesses_to_score(guesses)
-    warning, feedback, suggestions = _feedback(result["sequence"], score)
+    share = user_data_share(text, lookup)
+    warning, feedback, suggestions = _feedback(result["sequence"], score, share)
     return Estimate(
         guesses=guesses,
         log10=math.log10(guesses) if guesses > 0 else 0.0,
@@ -200,4 +267,5 @@ def estimate(password: str, user_inputs: Iterable[object] = ()) -> Estimate:
         feedback=feedback,
         suggestions=suggestions,
         truncated=truncated,
+        user_data_share=share,
     )
