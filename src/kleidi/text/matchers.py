@@ -1,4 +1,4 @@
-"""Bounded-time pattern matching for zxcvbn scoring.
+"""Bounded-time pattern matching and Kleidi's piece model of scoring (R25).
 
 zxcvbn's own matchers are too slow for a strength meter that runs on every
 keystroke: its dictionary matcher looks every substring up in every
@@ -6,14 +6,19 @@ dictionary, its l33t matcher repeats that for every consistent substitution
 table (thousands for a password full of ``1|7@$`` ...), and its repeat matcher
 recurses into those. On 100 characters that is up to several seconds.
 
-This module produces the same kind of match records (so zxcvbn's scoring,
-``most_guessable_match_sequence``, still does the arithmetic) with:
+This module produces the same kind of match records (zxcvbn's
+``estimate_guesses`` still prices each match) with:
 
 * one merged index (word → best dictionary and rank) instead of one lookup
-  per dictionary, and substrings no longer than the longest word;
+  per dictionary, and substrings no longer than the longest word that
+  begins with their first two characters;
 * l33t substitutions applied all at once, enumerating only the characters
   with more than one reading (``1``, ``|``, ``7``: at most 8 tables);
-* zxcvbn's spatial, sequence, regex and date matchers as they are.
+* zxcvbn's spatial, sequence, regex and date matchers as they are;
+* the member's data across separators, and phrases across any separators.
+
+:func:`most_guessable` then picks the cheapest sequence of matches under
+Kleidi's piece model (see its docstring and docs/greek.md §5).
 
 Results can differ from zxcvbn's in rare l33t corner cases (never by more
 than choosing another reading of an ambiguous character).

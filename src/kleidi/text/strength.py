@@ -8,8 +8,10 @@ Why not call ``zxcvbn.zxcvbn()``: it stores the user inputs in zxcvbn's
 module-global dictionary table, which races between threads of one server
 process; it refuses passwords longer than 72 characters; and its matchers
 take seconds on some 100-character inputs. Kleidi runs the same two steps
-with its own bounded matchers (:mod:`kleidi.text.matchers`) feeding zxcvbn's
-scoring, with the Greek dictionaries merged into one ranked index.
+with its own bounded matchers (:mod:`kleidi.text.matchers`), zxcvbn's
+per-match guess counts and Kleidi's piece model for the sequence (no fixed
+price per piece: issue 8), with the Greek dictionaries merged into one
+ranked index.
 """
 
 from __future__ import annotations
