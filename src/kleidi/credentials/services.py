@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from kleidi.accounts.models import Account, AccountState
 from kleidi.accounts.services import activate_account
-from kleidi.audit.services import build_event, record, record_many
+from kleidi.audit.services import build_event, pseudonym, record, record_many
 from kleidi.bulk import insert_rows
 from kleidi.credentials import ratelimit
 from kleidi.credentials.models import LinkPurpose, LinkToken
@@ -192,9 +192,16 @@ class ResetOutcome:
     reason: str  # "sent", "unknown_username", "email_mismatch", "state"
 
 
-def reset_limits(username: str, client_ip: str | None) -> list[ratelimit.Limit]:
+def reset_limits(username: str, email: str, client_ip: str | None) -> list[ratelimit.Limit]:
+    """Per account: the (username, email) pair typed; per address: every request.
+
+    Only the right pair can send mail, so the pair's limit bounds the mails an
+    account gets; wrong emails fill their own pairs' counters and cannot use
+    up the member's. Every request counts the same way whether it matches or
+    not, so a 429 says nothing about which email belongs to a username.
+    """
     return [
-        ratelimit.Limit("reset-account", username, settings.RESET_RATE_PER_ACCOUNT),
+        ratelimit.Limit("reset-account", f"{username}\n{email}", settings.RESET_RATE_PER_ACCOUNT),
         ratelimit.Limit("reset-address", client_ip or "-", settings.RESET_RATE_PER_ADDRESS),
     ]
 
@@ -226,13 +233,17 @@ def request_reset(
     username = username.strip().lower()[:MAX_USERNAME]
     email = email.strip().lower()[:MAX_EMAIL]
     try:
-        ratelimit.hit(reset_limits(username, client_ip), now=now)
+        ratelimit.hit(reset_limits(username, email, client_ip), now=now)
     except ratelimit.RateLimited as exc:
         if exc.first:
             record(
                 "password.reset_refused",
                 client_ip=client_ip,
-                details={"reason": "rate_limited", "username": username, "scopes": exc.scopes},
+                details={
+                    "reason": "rate_limited",
+                    "username": pseudonym(username),
+                    "scopes": exc.scopes,
+                },
             )
         raise
 
@@ -273,7 +284,7 @@ def request_reset(
             _shadow_reset(account, email, token_hash, context, now)
             details = {"reason": reason}
             if account is None:
-                details["username"] = username
+                details["username"] = pseudonym(username)
             elif reason == "state":
                 details["state"] = account.effective_state
             record(
@@ -438,12 +449,12 @@ def login_limits(username: str, client_ip: str | None) -> list[ratelimit.Limit]:
 
 
 def _failed_sign_in(
-    username: str, account: Account | None, client_ip: str | None, limits, now, *, via: str
+    username: str, account: Account | None, client_ip: str | None, *, via: str
 ) -> ValidationError:
-    ratelimit.count(limits, now=now)
+    """Audit a wrong password; an unknown username is kept only as a pseudonym."""
     details = {"via": via}
     if account is None:
-        details["username"] = username
+        details["username"] = pseudonym(username)
     record(
         "login.failed",
         client_ip=client_ip,
@@ -457,30 +468,33 @@ def _failed_sign_in(
 def sign_in(
     username: str, password: str, *, client_ip: str | None = None, now: dt.datetime | None = None
 ) -> Account:
-    """R27: check the password, then the state; failures are throttled and audited.
+    """R27: count the attempt, check the password, then the state; failures are audited.
 
-    The state of an expired, disabled or retired account is told only after
-    the right password, so strangers learn nothing. Unknown usernames cost
-    one Argon2 hash too, so the time does not tell which usernames exist.
+    The attempt is counted atomically before any hash is computed, and given
+    back when the password is right, so concurrent guesses never outrun the
+    limit. The state of an expired, disabled or retired account is told only
+    after the right password, so strangers learn nothing. Unknown usernames
+    cost one Argon2 hash too, so the time does not tell which usernames exist.
     """
     now = now or timezone.now()
     username = username.strip().lower()[:MAX_USERNAME]
-    limits = login_limits(username, client_ip)
     try:
-        ratelimit.check(limits, now=now)
-    except ratelimit.RateLimited:
-        record(
-            "login.throttled",
-            client_ip=client_ip,
-            details={"username": username},
-        )
+        counted = ratelimit.hit(login_limits(username, client_ip), now=now)
+    except ratelimit.RateLimited as exc:
+        if exc.first:
+            record(
+                "login.throttled",
+                client_ip=client_ip,
+                details={"username": pseudonym(username), "scopes": exc.scopes},
+            )
         raise
     account = _find_account(username)
     if account is None:
         make_password(password)
-        raise _failed_sign_in(username, None, client_ip, limits, now, via="login")
+        raise _failed_sign_in(username, None, client_ip, via="login")
     if not account.check_password(password):
-        raise _failed_sign_in(username, account, client_ip, limits, now, via="login")
+        raise _failed_sign_in(username, account, client_ip, via="login")
+    ratelimit.refund(counted)
     state = account.effective_state
     if state in LOGIN_REFUSED_CODES:
         record(
@@ -492,19 +506,19 @@ def sign_in(
         )
         raise error(LOGIN_REFUSED_CODES[state])
     if not account.is_active:
-        raise _failed_sign_in(username, account, client_ip, limits, now, via="login")
+        raise _failed_sign_in(username, account, client_ip, via="login")
     return account
 
 
 def check_current_password(
     account: Account, password: str, *, client_ip: str | None = None, now=None
 ) -> None:
-    """R27: the current password before a change, throttled like a sign-in."""
+    """R27: the current password before a change, counted and throttled like a sign-in."""
     now = now or timezone.now()
-    limits = login_limits(account.username, client_ip)
-    ratelimit.check(limits, now=now)
+    counted = ratelimit.hit(login_limits(account.username, client_ip), now=now)
     if not account.check_password(password):
-        raise _failed_sign_in(account.username, account, client_ip, limits, now, via="change")
+        raise _failed_sign_in(account.username, account, client_ip, via="change")
+    ratelimit.refund(counted)
 
 
 def change_password(
