@@ -46,9 +46,7 @@ def _refuse(status: int, code: str, params: dict | None = None) -> HttpResponse:
         f'<!doctype html><html lang="{language}"><meta charset="utf-8">'
         f"<title>{text}</title><p>{text}</p></html>"
     )
-    response = HttpResponse(page, status=status)
-    response["Connection"] = "close"
-    return response
+    return HttpResponse(page, status=status)
 
 
 class BodyLimitMiddleware:
