@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Q, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -218,6 +219,41 @@ def _find_account(username: str) -> Account | None:
     return found[0] if found else None
 
 
+def _find_account_evenly(username: str) -> tuple[Account | None, Account | None]:
+    """(the account, a stand-in): one query that loads one account row in every case.
+
+    Without a match the row is a stand-in (the first account), so a known and
+    an unknown username cost the same query, the same row conversion and the
+    same model instances (R23 timing). The stand-in is only ever compared,
+    never acted on: the first element is None for an unknown username.
+    """
+    first = Account.objects.order_by("pk").values("pk")[:1]
+    found = list(
+        Account.objects.select_related("person", "school")
+        .alias(username_lower=Lower("username"))
+        .alias(mismatch=Case(When(username_lower=username, then=Value(0)), default=Value(1)))
+        .filter(Q(username_lower=username) | Q(pk=Subquery(first)))
+        .order_by("mismatch")[:1]
+    )
+    row = found[0] if found else None
+    return (row if row is not None and row.username.lower() == username else None), row
+
+
+def _judge_reset(username: str, email: str) -> tuple[Account | None, str]:
+    """R23: the account and the outcome, with the same steps whatever the outcome."""
+    account, row = _find_account_evenly(username)
+    stored_email = (row.person.email_key if row is not None and row.person_id else "") or ""
+    email_ok = hmac.compare_digest(stored_email.encode(), email.encode()) and bool(stored_email)
+    state_ok = row is not None and row.effective_state in LINKABLE_STATES
+    if account is None:
+        return None, "unknown_username"
+    if not email_ok:
+        return account, "email_mismatch"
+    if not state_ok:
+        return account, "state"
+    return account, "sent"
+
+
 def request_reset(
     username: str, email: str, *, client_ip: str | None = None, now: dt.datetime | None = None
 ) -> ResetOutcome:
@@ -247,17 +283,7 @@ def request_reset(
             )
         raise
 
-    account = _find_account(username)
-    stored_email = (account.person.email_key if account and account.person_id else "") or ""
-    email_ok = hmac.compare_digest(stored_email.encode(), email.encode()) and bool(stored_email)
-    if account is None:
-        reason = "unknown_username"
-    elif not email_ok:
-        reason = "email_mismatch"
-    elif account.effective_state not in LINKABLE_STATES:
-        reason = "state"
-    else:
-        reason = "sent"
+    account, reason = _judge_reset(username, email)
     sent = reason == "sent"
 
     raw, token_hash = new_token()
@@ -282,10 +308,8 @@ def request_reset(
             )
         else:
             _shadow_reset(account, email, token_hash, context, now)
-            details = {"reason": reason}
-            if account is None:
-                details["username"] = pseudonym(username)
-            elif reason == "state":
+            details = {"reason": reason, "username": pseudonym(username)}
+            if reason == "state":
                 details["state"] = account.effective_state
             record(
                 "password.reset_refused",
