@@ -41,7 +41,11 @@ def _admin(sql: str) -> None:
 def _redis_url() -> str:
     import redis
 
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    url = (
+        os.environ.get("KLEIDI_TEST_REDIS_URL")
+        or os.environ.get("REDIS_URL")
+        or "redis://127.0.0.1:6379/0"
+    )
     try:
         redis.Redis.from_url(url, socket_timeout=2).ping()
     except redis.RedisError:
