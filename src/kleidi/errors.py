@@ -18,6 +18,7 @@ CATALOGUE_MODULES = (
     "kleidi.accounts.errors",
     "kleidi.credentials.errors",
     "kleidi.sheets.errors",
+    "kleidi.portal.errors",
 )
 
 

@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kleidi.portal.middleware.GreekFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Its view hook runs before CSRF's, the first to read the body; request.user
+    # is set by then (every middleware's request phase comes before any view hook).
+    "kleidi.portal.middleware.BodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kleidi.portal.middleware.NoStoreWhenSignedInMiddleware",
@@ -185,10 +188,12 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/account/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Argon2id at OWASP's cost (m=19 MiB, t=2, p=1); at most this many hashes at once per process.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "kleidi.credentials.hashers.KleidiArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+PASSWORD_HASH_CONCURRENCY = env_int("KLEIDI_PASSWORD_HASH_CONCURRENCY", 4, minimum=1)
 
 # R25: the policy is one validator; its thresholds are settings.
 PASSWORD_MIN_LENGTH = env_int("KLEIDI_PASSWORD_MIN_LENGTH", 15, minimum=8)
@@ -279,6 +284,11 @@ SHEET_MAX_BYTES = env_int("KLEIDI_SHEET_MAX_BYTES", 10 * 1024 * 1024, minimum=10
 SHEET_MAX_ROWS = env_int("KLEIDI_SHEET_MAX_ROWS", 20_000, minimum=1)
 SHEET_TASK_THRESHOLD_ROWS = env_int("KLEIDI_SHEET_TASK_THRESHOLD_ROWS", 500, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
+# §6: the largest body any form needs (three 4,096-character fields, percent-encoded),
+# and the largest a staff member's sheet upload needs; anything larger is refused
+# (HTTP 413) from its headers, before it is read (kleidi.portal.middleware).
+FORM_BODY_MAX_BYTES = env_int("KLEIDI_FORM_BODY_MAX_BYTES", 256 * 1024, minimum=64 * 1024)
+UPLOAD_BODY_MAX_BYTES = SHEET_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
 
 # R28: the directory; empty LDAP_URL turns provisioning off.

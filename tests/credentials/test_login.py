@@ -8,6 +8,7 @@ from django.test import Client
 
 from kleidi.accounts import services as account_services
 from kleidi.audit.models import AuditEvent
+from kleidi.audit.services import pseudonym
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 from tests.credentials.conftest import NEW_PASSWORD, STRONG, latest
 
@@ -61,7 +62,25 @@ def test_r27_wrong_password_is_refused_and_audited(client, demo):
     assert event.client_ip == "127.0.0.1"
     response = sign_in(client, username="nobody404", password="whatever it is")
     assert "Λάθος όνομα χρήστη ή κωδικός" in response.content.decode()
-    assert AuditEvent.objects.filter(action="login.failed", details__username="nobody404").exists()
+    event = AuditEvent.objects.get(action="login.failed", target_repr="")
+    assert event.details["username"] == pseudonym("nobody404")
+
+
+def test_r29_password_typed_as_username_is_not_kept_in_the_audit_log(client, demo, settings):
+    """A password typed into the username box is kept only as a keyed digest (item 8)."""
+    settings.LOGIN_RATE_PER_ADDRESS = 2
+    typed = "agapw poly th mairh"
+    for _ in range(3):  # two failures, then the throttled attempt
+        sign_in(client, username=typed, password="gpapadopoulos")
+    from django.contrib.auth import authenticate
+
+    authenticate(username=typed, password="x")
+    events = AuditEvent.objects.filter(action__startswith="login.")
+    assert {e.action for e in events} == {"login.failed", "login.throttled"}
+    for event in events:
+        assert typed not in json.dumps(event.details, ensure_ascii=False)
+        assert "agapw" not in json.dumps(event.details, ensure_ascii=False)
+        assert event.details["username"] == pseudonym(typed)
 
 
 def test_r27_failed_sign_ins_are_throttled_per_account(client, demo, settings):

@@ -3,25 +3,28 @@
 import datetime as dt
 import hashlib
 import json
-import random
-import statistics
-import time
+import re
 from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.db.models import signals
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kleidi import linkseal
 from kleidi.accounts import services as account_services
 from kleidi.audit.models import AuditEvent
+from kleidi.audit.services import pseudonym
 from kleidi.credentials import services
 from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.notifications.models import OutboxMessage
 from tests.credentials.conftest import EMAIL, NEW_PASSWORD, latest, link_in, path_of
 
 pytestmark = pytest.mark.django_db
+LITERAL = re.compile(r"\bNULL\b|'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b|\"s\d+_x\d+\"")
 
 
 def forgot(client, username="gpapadopoulos", email=EMAIL, **extra):
@@ -61,7 +64,7 @@ def test_r23_wrong_email_sends_nothing(client, demo):
     assert OutboxMessage.objects.count() == 0
     assert LinkToken.objects.count() == 0
     event = AuditEvent.objects.get(action="password.reset_refused")
-    assert event.details == {"reason": "email_mismatch"}
+    assert event.details == {"reason": "email_mismatch", "username": pseudonym("gpapadopoulos")}
 
 
 def test_r23_unknown_username_sends_nothing(client, demo):
@@ -191,30 +194,49 @@ def test_r23_rate_limit_window_passes(client, demo, settings):
         assert forgot(client).status_code == 302
 
 
-def test_r23_match_and_mismatch_take_the_same_time(demo, settings):
-    """Statistical: interleaved requests, medians compared with a generous tolerance."""
-    settings.RESET_RATE_PER_ACCOUNT = 100_000
-    settings.RESET_RATE_PER_ADDRESS = 100_000
-    client = Client()
-    cases = {
-        "match": ("gpapadopoulos", EMAIL),
-        "wrong_email": ("gpapadopoulos", "someone@example.com"),
-        "unknown": ("nobody404", EMAIL),
+def _work_of(username: str, email: str) -> dict:
+    """What one refused request does: its statements (values blanked) and models built."""
+    built: list[str] = []
+
+    def count(sender, **kwargs):
+        built.append(sender.__name__)
+
+    signals.post_init.connect(count)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            outcome = services.request_reset(username, email, client_ip="192.0.2.50")
+    finally:
+        signals.post_init.disconnect(count)
+    assert not outcome.sent
+    statements = [
+        LITERAL.sub("?", query["sql"])
+        for query in queries.captured_queries
+        if 'ratecounter" WHERE' not in query["sql"]  # the sweep of old windows, now and then
+    ]
+    event = AuditEvent.objects.order_by("-pk").first()
+    return {
+        "statements": statements,
+        "models": sorted(built),
+        "audit": sorted(event.details),
+        "outcome": outcome.reason,
     }
-    times = {name: [] for name in cases}
-    order = list(cases) * 60
-    random.Random(7).shuffle(order)
-    for name in list(cases) * 5:  # warm up
-        forgot(client, *cases[name])
-    for name in order:
-        start = time.perf_counter()
-        response = forgot(client, *cases[name])
-        times[name].append(time.perf_counter() - start)
-        assert response.status_code == 302
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    reference = medians["match"]
-    for value in medians.values():
-        assert abs(value - reference) <= 0.25 * reference + 0.002, medians
+
+
+def test_r23_known_and_unknown_usernames_do_the_same_work(demo, settings):
+    """Item 8: the same statements, the same model rows built, the same audit shape.
+
+    Replaces a test that compared medians of timings (no timed assertions);
+    bench/reset_timing.py measures the time itself.
+    """
+    settings.RESET_RATE_PER_ACCOUNT = 100
+    unknown = _work_of("nobody404", "someone@example.com")
+    known = _work_of("gpapadopoulos", "someone@example.com")
+    assert unknown["outcome"] == "unknown_username"
+    assert known["outcome"] == "email_mismatch"
+    assert known["statements"] == unknown["statements"]
+    assert known["models"] == unknown["models"]
+    assert known["audit"] == unknown["audit"] == ["reason", "username"]
+    assert len(known["statements"]) >= 7
 
 
 # --------------------------------------------------------------------------

@@ -7,11 +7,25 @@ like one, so a careless caller cannot leak a secret into the log.
 from typing import Any
 
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from kleidi.audit.models import AuditEvent
 from kleidi.bulk import insert_rows
 
 SECRET_KEYS = ("password", "token", "secret")
+PSEUDONYM_CHARS = 16  # 64 bits: enough to tell typed values apart, short to read
+
+
+def pseudonym(value: str) -> str:
+    """A keyed digest for typed text that may be a secret (a password in the username box).
+
+    Failed sign-ins and refused resets of unknown usernames keep this instead
+    of what was typed: the same text gives the same digest (so bursts can be
+    followed), and without SECRET_KEY nobody can test guesses against it.
+    """
+    raw = str(value).encode("utf-8", "surrogatepass")
+    digest = salted_hmac("kleidi.audit.pseudonym", raw, algorithm="sha256").hexdigest()
+    return "hmac:" + digest[:PSEUDONYM_CHARS]
 
 
 def _clean(details: dict[str, Any]) -> dict[str, Any]:

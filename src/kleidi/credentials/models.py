@@ -58,3 +58,24 @@ class LinkToken(models.Model):
         """Not used, not voided, not expired (the account's state is checked by the service)."""
         now = now or timezone.now()
         return self.used_at is None and self.voided_at is None and self.expires_at > now
+
+
+class RateCounter(models.Model):
+    """One rate-limit window's count when the cache is not Redis (R23, R25, R27).
+
+    Django's database cache has no atomic increment, so the counters live in
+    this table instead, written only by `kleidi.credentials.ratelimit` with one
+    `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` per event: atomic on
+    SQLite and PostgreSQL alike. The key holds a keyed hash, never the value.
+    """
+
+    key = models.CharField(_("key"), max_length=120, primary_key=True)
+    count = models.IntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,25 +1,32 @@
-"""Fixed-window rate limits in Django's cache (R23, R25, R27).
+"""Fixed-window rate limits, counted atomically before the work they guard (R23, R25, R27).
 
-Counters live in the shared cache, so every web process sees the same
-numbers: the database cache by default, Redis in production. Keys hold a
-hash of the limited value (a username, an address), never the value itself.
+`hit` adds one to every limit's counter in one atomic step and refuses when a
+counter has gone past its limit, before any password is verified, any link
+made or any estimate run; so a burst of concurrent requests gets exactly
+`limit` of them through, never "check, work, then count" with a race in the
+middle. A sign-in that turns out right gives its count back (`refund`).
 
-Redis (and locmem) increment atomically and keep the key's expiry. The
-database cache's `incr` is a read-modify-write that also resets the expiry
-to the cache default, so there Kleidi reads and writes the counter itself
-with the window's expiry; concurrent requests may then undercount slightly,
-which is why production uses Redis.
+Counters live where every web process sees them: in Redis when the cache is
+Redis (`INCRBY` and `EXPIRE ... NX` in one MULTI/EXEC), otherwise in the
+`RateCounter` table (one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`,
+atomic on SQLite and PostgreSQL). Django's database cache is not used for
+them: its `incr` is a read-modify-write. Keys hold a keyed hash of the
+limited value (a username, an address), never the value itself.
 """
 
-import hashlib
+import datetime as dt
+import time
 from dataclasses import dataclass
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.base import BaseCache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connections, router
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 HOUR = 3600
 QUARTER = 900
+PURGE_EVERY = 300  # seconds between sweeps of expired RateCounter rows, per process
 
 
 @dataclass(frozen=True)
@@ -33,11 +40,20 @@ class Limit:
 
     def key(self, now: float) -> str:
         bucket = int(now // self.window)
-        digest = hashlib.sha256(self.value.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-        return f"kleidi:rl:{self.scope}:{self.window}:{bucket}:{digest}"
+        value = self.value.encode("utf-8", "surrogatepass")
+        digest = salted_hmac("kleidi.credentials.ratelimit", value, algorithm="sha256")
+        return f"kleidi:rl:{self.scope}:{self.window}:{bucket}:{digest.hexdigest()[:40]}"
 
     def remaining_seconds(self, now: float) -> int:
         return int(self.window - now % self.window) + 1
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The counters one `hit` added to, so that `refund` takes back exactly those."""
+
+    keys: tuple[str, ...]
+    timeouts: tuple[int, ...]
 
 
 class RateLimited(Exception):
@@ -58,37 +74,18 @@ def _now(now=None) -> float:
     return (now or timezone.now()).timestamp()
 
 
-def _atomic_incr() -> bool:
-    return type(caches["default"]).incr is not BaseCache.incr
-
-
-def _increment(limit: Limit, key: str, current: int | None, now: float) -> int:
-    timeout = limit.remaining_seconds(now) + 5
-    if _atomic_incr():
-        if cache.add(key, 1, timeout=timeout):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=timeout)
-            return 1
-    count = (current or 0) + 1
-    cache.set(key, count, timeout=timeout)
-    return count
-
-
-def hit(limits: list[Limit], *, now=None) -> None:
-    """Count one event against every limit; raise RateLimited if any is exceeded.
+def hit(limits: list[Limit], *, now=None) -> Counted:
+    """Count one event against every limit, atomically; raise RateLimited if any is exceeded.
 
     Every limit is counted even when another is already exceeded, so the work
     (and the time) does not depend on which limit the caller is near.
     """
     ts = _now(now)
-    keys = [limit.key(ts) for limit in limits]
-    current = {} if _atomic_incr() else cache.get_many(keys)
+    keys = tuple(limit.key(ts) for limit in limits)
+    timeouts = tuple(limit.remaining_seconds(ts) + 5 for limit in limits)
+    counts = _add(keys, timeouts, 1)
     exceeded, retry, first = [], 0, False
-    for limit, key in zip(limits, keys, strict=True):
-        count = _increment(limit, key, current.get(key), ts)
+    for limit, count in zip(limits, counts, strict=True):
         if count > limit.limit:
             exceeded.append(limit.scope)
             retry = max(retry, limit.remaining_seconds(ts))
@@ -97,26 +94,70 @@ def hit(limits: list[Limit], *, now=None) -> None:
         error = RateLimited(retry, exceeded)
         error.first = first
         raise error
+    return Counted(keys, timeouts)
 
 
-def check(limits: list[Limit], *, now=None) -> None:
-    """Raise RateLimited if any limit is already used up, without counting."""
-    ts = _now(now)
-    keys = [limit.key(ts) for limit in limits]
-    current = cache.get_many(keys)
-    exceeded = [
-        (limit.scope, limit.remaining_seconds(ts))
-        for limit, key in zip(limits, keys, strict=True)
-        if (current.get(key) or 0) >= limit.limit
-    ]
-    if exceeded:
-        raise RateLimited(max(r for _, r in exceeded), [s for s, _ in exceeded])
+def refund(counted: Counted) -> None:
+    """Give back what `hit` counted (a sign-in that was right is not a failed attempt)."""
+    _add(counted.keys, counted.timeouts, -1)
 
 
-def count(limits: list[Limit], *, now=None) -> None:
-    """Count one event against every limit without deciding anything."""
-    ts = _now(now)
-    keys = [limit.key(ts) for limit in limits]
-    current = {} if _atomic_incr() else cache.get_many(keys)
-    for limit, key in zip(limits, keys, strict=True):
-        _increment(limit, key, current.get(key), ts)
+def _add(keys: tuple[str, ...], timeouts: tuple[int, ...], amount: int) -> list[int]:
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return _redis_add(backend, keys, timeouts, amount)
+    return _table_add(keys, timeouts, amount)
+
+
+def _redis_add(backend: RedisCache, keys, timeouts, amount: int) -> list[int]:
+    """INCRBY and EXPIRE NX for every key in one MULTI/EXEC: atomic, one round trip."""
+    client = backend._cache.get_client(write=True)
+    with client.pipeline(transaction=True) as pipe:
+        for key, timeout in zip(keys, timeouts, strict=True):
+            name = backend.make_and_validate_key(key)
+            pipe.incrby(name, amount)
+            pipe.expire(name, timeout, nx=True)
+        results = pipe.execute()
+    return [int(value) for value in results[0::2]]
+
+
+_last_purge = 0.0
+
+
+def _table_add(keys, timeouts, amount: int) -> list[int]:
+    """One UPSERT for every key: the database serialises concurrent increments of a row."""
+    from kleidi.credentials.models import RateCounter
+
+    connection = connections[router.db_for_write(RateCounter)]
+    quote = connection.ops.quote_name
+    table, key, count = quote(RateCounter._meta.db_table), quote("key"), quote("count")
+    now = timezone.now()
+    rows, params = [], []
+    for name, timeout in zip(keys, timeouts, strict=True):
+        expires = now + dt.timedelta(seconds=timeout)
+        rows.append("(%s, %s, %s)")
+        params += [name, amount, connection.ops.adapt_datetimefield_value(expires)]
+    # Identifiers come from the model and are quoted; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({key}, {count}, {quote('expires_at')}) "  # noqa: S608
+        f"VALUES {', '.join(rows)} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + excluded.{count} "
+        f"RETURNING {key}, {count}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = dict(cursor.fetchall())
+    _purge_expired(now)
+    return [int(found[name]) for name in keys]
+
+
+def _purge_expired(now) -> None:
+    """Drop finished windows now and then (per process, never tied to one request's input)."""
+    from kleidi.credentials.models import RateCounter
+
+    global _last_purge
+    clock = time.monotonic()
+    if clock - _last_purge < PURGE_EVERY:
+        return
+    _last_purge = clock
+    RateCounter.objects.filter(expires_at__lt=now).delete()

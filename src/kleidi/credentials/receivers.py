@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from kleidi.accounts.signals import welcome_due
-from kleidi.audit.services import record
+from kleidi.audit.services import pseudonym, record
 from kleidi.credentials import services
 from kleidi.portal.request import client_ip
 
@@ -34,10 +34,14 @@ def audit_console_failure(sender, credentials, request=None, **kwargs):
 
     The portal's sign-in (which the console's login page redirects to) audits
     its own failures; this catches any other caller. Django has already masked
-    the password in `credentials`.
+    the password in `credentials`; the username is kept as a pseudonym, since
+    it may be a password typed into the wrong box.
     """
     record(
         "login.failed",
         client_ip=client_ip(request) if request is not None else None,
-        details={"username": str(credentials.get("username", ""))[:64], "via": "authenticate"},
+        details={
+            "username": pseudonym(str(credentials.get("username", "")).strip().lower()[:64]),
+            "via": "authenticate",
+        },
     )

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Q, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -28,7 +29,7 @@ from django.utils import timezone
 from kleidi import linkseal
 from kleidi.accounts.models import Account, AccountState
 from kleidi.accounts.services import activate_account
-from kleidi.audit.services import build_event, record, record_many
+from kleidi.audit.services import build_event, pseudonym, record, record_many
 from kleidi.bulk import insert_rows
 from kleidi.credentials import ratelimit
 from kleidi.credentials.models import LinkPurpose, LinkToken
@@ -197,9 +198,16 @@ class ResetOutcome:
     reason: str  # "sent", "unknown_username", "email_mismatch", "state"
 
 
-def reset_limits(username: str, client_ip: str | None) -> list[ratelimit.Limit]:
+def reset_limits(username: str, email: str, client_ip: str | None) -> list[ratelimit.Limit]:
+    """Per account: the (username, email) pair typed; per address: every request.
+
+    Only the right pair can send mail, so the pair's limit bounds the mails an
+    account gets; wrong emails fill their own pairs' counters and cannot use
+    up the member's. Every request counts the same way whether it matches or
+    not, so a 429 says nothing about which email belongs to a username.
+    """
     return [
-        ratelimit.Limit("reset-account", username, settings.RESET_RATE_PER_ACCOUNT),
+        ratelimit.Limit("reset-account", f"{username}\n{email}", settings.RESET_RATE_PER_ACCOUNT),
         ratelimit.Limit("reset-address", client_ip or "-", settings.RESET_RATE_PER_ADDRESS),
     ]
 
@@ -214,6 +222,41 @@ def _find_account(username: str) -> Account | None:
         .order_by()[:1]
     )
     return found[0] if found else None
+
+
+def _find_account_evenly(username: str) -> tuple[Account | None, Account | None]:
+    """(the account, a stand-in): one query that loads one account row in every case.
+
+    Without a match the row is a stand-in (the first account), so a known and
+    an unknown username cost the same query, the same row conversion and the
+    same model instances (R23 timing). The stand-in is only ever compared,
+    never acted on: the first element is None for an unknown username.
+    """
+    first = Account.objects.order_by("pk").values("pk")[:1]
+    found = list(
+        Account.objects.select_related("person", "school")
+        .alias(username_lower=Lower("username"))
+        .alias(mismatch=Case(When(username_lower=username, then=Value(0)), default=Value(1)))
+        .filter(Q(username_lower=username) | Q(pk=Subquery(first)))
+        .order_by("mismatch")[:1]
+    )
+    row = found[0] if found else None
+    return (row if row is not None and row.username.lower() == username else None), row
+
+
+def _judge_reset(username: str, email: str) -> tuple[Account | None, str]:
+    """R23: the account and the outcome, with the same steps whatever the outcome."""
+    account, row = _find_account_evenly(username)
+    stored_email = (row.person.email_key if row is not None and row.person_id else "") or ""
+    email_ok = hmac.compare_digest(stored_email.encode(), email.encode()) and bool(stored_email)
+    state_ok = row is not None and row.effective_state in LINKABLE_STATES
+    if account is None:
+        return None, "unknown_username"
+    if not email_ok:
+        return account, "email_mismatch"
+    if not state_ok:
+        return account, "state"
+    return account, "sent"
 
 
 def request_reset(
@@ -231,27 +274,21 @@ def request_reset(
     username = username.strip().lower()[:MAX_USERNAME]
     email = email.strip().lower()[:MAX_EMAIL]
     try:
-        ratelimit.hit(reset_limits(username, client_ip), now=now)
+        ratelimit.hit(reset_limits(username, email, client_ip), now=now)
     except ratelimit.RateLimited as exc:
         if exc.first:
             record(
                 "password.reset_refused",
                 client_ip=client_ip,
-                details={"reason": "rate_limited", "username": username, "scopes": exc.scopes},
+                details={
+                    "reason": "rate_limited",
+                    "username": pseudonym(username),
+                    "scopes": exc.scopes,
+                },
             )
         raise
 
-    account = _find_account(username)
-    stored_email = (account.person.email_key if account and account.person_id else "") or ""
-    email_ok = hmac.compare_digest(stored_email.encode(), email.encode()) and bool(stored_email)
-    if account is None:
-        reason = "unknown_username"
-    elif not email_ok:
-        reason = "email_mismatch"
-    elif account.effective_state not in LINKABLE_STATES:
-        reason = "state"
-    else:
-        reason = "sent"
+    account, reason = _judge_reset(username, email)
     sent = reason == "sent"
 
     sealed, token_hash = new_token()
@@ -276,10 +313,8 @@ def request_reset(
             )
         else:
             _shadow_reset(account, email, token_hash, context, now)
-            details = {"reason": reason}
-            if account is None:
-                details["username"] = username
-            elif reason == "state":
+            details = {"reason": reason, "username": pseudonym(username)}
+            if reason == "state":
                 details["state"] = account.effective_state
             record(
                 "password.reset_refused",
@@ -443,12 +478,12 @@ def login_limits(username: str, client_ip: str | None) -> list[ratelimit.Limit]:
 
 
 def _failed_sign_in(
-    username: str, account: Account | None, client_ip: str | None, limits, now, *, via: str
+    username: str, account: Account | None, client_ip: str | None, *, via: str
 ) -> ValidationError:
-    ratelimit.count(limits, now=now)
+    """Audit a wrong password; an unknown username is kept only as a pseudonym."""
     details = {"via": via}
     if account is None:
-        details["username"] = username
+        details["username"] = pseudonym(username)
     record(
         "login.failed",
         client_ip=client_ip,
@@ -462,30 +497,33 @@ def _failed_sign_in(
 def sign_in(
     username: str, password: str, *, client_ip: str | None = None, now: dt.datetime | None = None
 ) -> Account:
-    """R27: check the password, then the state; failures are throttled and audited.
+    """R27: count the attempt, check the password, then the state; failures are audited.
 
-    The state of an expired, disabled or retired account is told only after
-    the right password, so strangers learn nothing. Unknown usernames cost
-    one Argon2 hash too, so the time does not tell which usernames exist.
+    The attempt is counted atomically before any hash is computed, and given
+    back when the password is right, so concurrent guesses never outrun the
+    limit. The state of an expired, disabled or retired account is told only
+    after the right password, so strangers learn nothing. Unknown usernames
+    cost one Argon2 hash too, so the time does not tell which usernames exist.
     """
     now = now or timezone.now()
     username = username.strip().lower()[:MAX_USERNAME]
-    limits = login_limits(username, client_ip)
     try:
-        ratelimit.check(limits, now=now)
-    except ratelimit.RateLimited:
-        record(
-            "login.throttled",
-            client_ip=client_ip,
-            details={"username": username},
-        )
+        counted = ratelimit.hit(login_limits(username, client_ip), now=now)
+    except ratelimit.RateLimited as exc:
+        if exc.first:
+            record(
+                "login.throttled",
+                client_ip=client_ip,
+                details={"username": pseudonym(username), "scopes": exc.scopes},
+            )
         raise
     account = _find_account(username)
     if account is None:
         make_password(password)
-        raise _failed_sign_in(username, None, client_ip, limits, now, via="login")
+        raise _failed_sign_in(username, None, client_ip, via="login")
     if not account.check_password(password):
-        raise _failed_sign_in(username, account, client_ip, limits, now, via="login")
+        raise _failed_sign_in(username, account, client_ip, via="login")
+    ratelimit.refund(counted)
     state = account.effective_state
     if state in LOGIN_REFUSED_CODES:
         record(
@@ -497,19 +535,19 @@ def sign_in(
         )
         raise error(LOGIN_REFUSED_CODES[state])
     if not account.is_active:
-        raise _failed_sign_in(username, account, client_ip, limits, now, via="login")
+        raise _failed_sign_in(username, account, client_ip, via="login")
     return account
 
 
 def check_current_password(
     account: Account, password: str, *, client_ip: str | None = None, now=None
 ) -> None:
-    """R27: the current password before a change, throttled like a sign-in."""
+    """R27: the current password before a change, counted and throttled like a sign-in."""
     now = now or timezone.now()
-    limits = login_limits(account.username, client_ip)
-    ratelimit.check(limits, now=now)
+    counted = ratelimit.hit(login_limits(account.username, client_ip), now=now)
     if not account.check_password(password):
-        raise _failed_sign_in(account.username, account, client_ip, limits, now, via="change")
+        raise _failed_sign_in(account.username, account, client_ip, via="change")
+    ratelimit.refund(counted)
 
 
 def change_password(

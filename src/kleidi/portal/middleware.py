@@ -1,9 +1,16 @@
-"""Language choice (Greek unless chosen otherwise); no-store for personal pages."""
+"""Language choice (Greek unless chosen otherwise), request body limits, no-store for personal pages."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import escape
+
+from kleidi.errors import message
+
+# Views that legitimately take more than a form's worth, and only from staff.
+STAFF_UPLOAD_VIEWS = frozenset({"sheets:index"})
 
 
 class GreekFirstLocaleMiddleware(LocaleMiddleware):
@@ -21,6 +28,58 @@ class GreekFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def body_limit(request) -> int:
+    """The most bytes this request's endpoint can need from this requester."""
+    match = request.resolver_match
+    view = match.view_name if match else ""
+    user = getattr(request, "user", None)
+    if view in STAFF_UPLOAD_VIEWS and user is not None and user.is_staff:
+        return settings.UPLOAD_BODY_MAX_BYTES
+    return settings.FORM_BODY_MAX_BYTES
+
+
+def _refuse(status: int, code: str, params: dict | None = None) -> HttpResponse:
+    text = escape(message(code, params))
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    page = (
+        f'<!doctype html><html lang="{language}"><meta charset="utf-8">'
+        f"<title>{text}</title><p>{text}</p></html>"
+    )
+    return HttpResponse(page, status=status)
+
+
+class BodyLimitMiddleware:
+    """Refuse a body larger than its endpoint can need before anything reads it (§6).
+
+    Runs as a view hook placed before CSRF (whose check is the first to read
+    `request.POST`), when the URL is resolved and the requester known, so an
+    anonymous 100 MB multipart body is answered 413 from its headers, never
+    parsed or spooled to disk. A body without Content-Length (chunked) is
+    refused with 411: Django would read it as empty anyway.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        raw = request.META.get("CONTENT_LENGTH") or ""
+        if not raw.strip():
+            if request.META.get("HTTP_TRANSFER_ENCODING"):
+                return _refuse(411, "request.length_required")
+            return None
+        try:
+            length = int(raw)
+        except ValueError:
+            return _refuse(411, "request.length_required")
+        limit = body_limit(request)
+        if length > limit:
+            return _refuse(413, "request.too_large", {"max_kb": limit // 1024})
+        return None
 
 
 class NoStoreWhenSignedInMiddleware:
