@@ -283,6 +283,8 @@ RENEWAL_MAX_YEARS = env_int("KLEIDI_RENEWAL_MAX_YEARS", 2, minimum=1, maximum=10
 SHEET_MAX_BYTES = env_int("KLEIDI_SHEET_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 SHEET_MAX_ROWS = env_int("KLEIDI_SHEET_MAX_ROWS", 20_000, minimum=1)
 SHEET_TASK_THRESHOLD_ROWS = env_int("KLEIDI_SHEET_TASK_THRESHOLD_ROWS", 500, minimum=1)
+# How long an SQLite apply seen from another node counts as alive (docs/sheets.md).
+SHEET_APPLY_LEASE_SECONDS = env_int("KLEIDI_SHEET_APPLY_LEASE_SECONDS", 3600, minimum=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
 # §6: the largest body any form needs (three 4,096-character fields, percent-encoded),
 # and the largest a staff member's sheet upload needs; anything larger is refused

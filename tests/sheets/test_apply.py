@@ -121,8 +121,8 @@ def test_r19_apply_interrupted_by_an_injected_failure_leaves_nothing(
     assert not Account.objects.filter(username__in=["nioannou", "ndimitriou"]).exists()
     upload.refresh_from_db()
     assert upload.state == SheetState.FAILED
-    # Only the failure itself is recorded.
-    assert AuditEvent.objects.count() == events + 1
+    # Only the start (the claim, committed first) and the failure are recorded.
+    assert AuditEvent.objects.count() == events + 2
     monkeypatch.setattr(apply_module, "create_accounts", real)
     assert apply_upload(upload, actor=secretariat).ok
 

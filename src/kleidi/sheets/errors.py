@@ -45,6 +45,16 @@ MESSAGES = {
         "Applying the sheet failed and nothing was changed. Try again or contact the "
         "computer centre's helpdesk.",
     ),
+    "sheet.apply_interrupted": (
+        "Η εφαρμογή του φύλλου διακόπηκε (σταμάτησε η διεργασία που το εφάρμοζε) και δεν "
+        "έγινε καμία αλλαγή. Μπορείτε να το εφαρμόσετε ξανά.",
+        "Applying the sheet was interrupted (the process applying it stopped) and nothing "
+        "was changed. You can apply it again.",
+    ),
+    "sheet.apply_running": (
+        "Το φύλλο εφαρμόζεται ήδη αυτή τη στιγμή· περιμένετε να ολοκληρωθεί.",
+        "The sheet is already being applied; wait for it to finish.",
+    ),
     "row.duplicate": (
         "Η τιμή «{value}» εμφανίζεται σε περισσότερες γραμμές του φύλλου ({rows}).",
         "The value “{value}” appears in more than one row of the sheet ({rows}).",

@@ -28,6 +28,11 @@ class SheetState(models.TextChoices):
     APPLYING = "applying", _("being applied")
     APPLIED = "applied", _("applied")
     FAILED = "failed", _("failed; nothing was changed")
+    INTERRUPTED = "interrupted", _("interrupted; nothing was changed")
+
+
+# The states an error-free upload may be applied from (again).
+APPLICABLE = (SheetState.VALID, SheetState.APPLIED, SheetState.FAILED, SheetState.INTERRUPTED)
 
 
 class SheetUpload(models.Model):
@@ -66,6 +71,10 @@ class SheetUpload(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True)
+    # Who applies the upload now (kleidi.sheets.claims): committed before the
+    # apply's transaction, cleared in it. The attempt id fences a stale one out.
+    apply_attempt = models.CharField(max_length=32, blank=True, default="")
+    apply_claim = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -89,6 +98,4 @@ class SheetUpload(models.Model):
 
     @property
     def can_apply(self) -> bool:
-        return self.state in (SheetState.VALID, SheetState.APPLIED, SheetState.FAILED) and (
-            self.error_count == 0
-        )
+        return self.state in APPLICABLE and self.error_count == 0

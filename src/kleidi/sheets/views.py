@@ -65,11 +65,13 @@ def index(request):
                 client_ip=client_ip(request),
             )
             return redirect("sheets:detail", pk=upload.pk)
-    uploads = (
+    uploads = list(
         SheetUpload.objects.filter(school__in=schools_for(request.user))
         .select_related("school", "uploaded_by")
         .defer("content", "result")[:50]
     )
+    for upload in uploads:
+        services.recover_stale(upload)
     return render(
         request,
         "sheets/index.html",
@@ -144,6 +146,7 @@ def _preview(upload: SheetUpload, result: dict) -> dict:
 @require_GET
 def detail(request, pk):
     upload = _upload_for(request, pk)
+    services.recover_stale(upload)
     result = upload.result or {}
     sheet_errors = [
         {**e, "message": render_error(e)} for e in result.get("errors", []) if e.get("row") is None
@@ -172,6 +175,9 @@ def detail(request, pk):
             "action_labels": labels,
             "preview": _preview(upload, result),
             "can_apply": upload.can_apply and request.user.has_perm("sheets.add_sheetupload"),
+            "interrupted": message("sheet.apply_interrupted")
+            if upload.state == SheetState.INTERRUPTED
+            else "",
         },
     )
 
@@ -188,6 +194,10 @@ def _example_params(result: dict, code: str) -> dict:
 def apply(request, pk):
     upload = _upload_for(request, pk)
     _require(request, "sheets.add_sheetupload")
+    services.recover_stale(upload)
+    if upload.is_running:
+        messages.error(request, message("sheet.apply_running"))
+        return redirect("sheets:detail", pk=upload.pk)
     if not upload.can_apply:
         messages.error(request, message("sheet.not_clean"))
         return redirect("sheets:detail", pk=upload.pk)
@@ -213,6 +223,7 @@ def _announce(request, result) -> None:
 @require_GET
 def progress(request, pk):
     upload = _upload_for(request, pk)
+    services.recover_stale(upload)
     return render(request, "sheets/progress.html", {"upload": upload})
 
 
@@ -220,6 +231,7 @@ def progress(request, pk):
 @require_GET
 def status(request, pk):
     upload = _upload_for(request, pk)
+    services.recover_stale(upload)
     done = upload.state not in (SheetState.QUEUED, SheetState.APPLYING)
     return JsonResponse(
         {

@@ -3,6 +3,7 @@
     kleidi sheet validate FILE --school CODE --kind postgraduate|phd|renewal [--format json]
     kleidi sheet apply FILE --school CODE --kind ... --as USERNAME [--format json]
     kleidi sheet template --kind ... [--output FILE]
+    kleidi sheet recover [--format json]
 
 Exit status: 0 valid or applied, 1 invalid, 2 unreadable or bad usage. The
 JSON schema is documented in docs/sheets.md.
@@ -78,6 +79,10 @@ class Command(BaseCommand):
             )
             command.add_argument("--format", choices=["text", "json"], default="text")
             command.add_argument("--language", choices=["el", "en"], default=None)
+        recover = sub.add_parser(
+            "recover", help="mark applies whose process died as interrupted (for a timer)"
+        )
+        recover.add_argument("--format", choices=["text", "json"], default="text")
         template = sub.add_parser("template", help="write a blank template")
         template.add_argument("--kind", required=True, choices=SheetKind.values)
         template.add_argument("--output", help="file to write (default: kleidi-<kind>.xlsx)")
@@ -85,6 +90,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["action"] == "template":
             return self._template(options)
+        if options["action"] == "recover":
+            return self._recover(options)
         school = School.objects.filter(code=options["school"]).first()
         if school is None:
             raise CommandError(f"unknown school {options['school']!r}", returncode=2)
@@ -141,6 +148,17 @@ class Command(BaseCommand):
         summary = ", ".join(f"{action} {count}" for action, count in counts.items()) or "-"
         state = "ok" if result.ok else f"{len(result.errors)} errors"
         self.stdout.write(f"{result.rows} rows: {state}; {summary}")
+
+    def _recover(self, options):
+        """The sweep: the same check the pages make lazily, so the uploader is told at once."""
+        recovered = services.recover_stale_uploads()
+        if options["format"] == "json":
+            payload = {"interrupted": [str(u.pk) for u in recovered]}
+            self.stdout.write(json.dumps(payload))
+            return
+        for upload in recovered:
+            self.stdout.write(f"interrupted: {upload.pk} {upload.filename} ({upload.school.code})")
+        self.stdout.write(f"{len(recovered)} interrupted applies")
 
     def _template(self, options):
         kind = options["kind"]
