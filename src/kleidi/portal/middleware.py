@@ -1,4 +1,4 @@
-"""Language choice (Greek unless chosen otherwise), request body limits, no-store for personal pages."""
+"""Language choice (Greek first), request body limits, no-store for personal pages."""
 
 from django.conf import settings
 from django.http import HttpResponse
