@@ -189,7 +189,8 @@ def serve(control_fd: int) -> None:
             return
         if not fds:
             return  # the Kleidi process closed its end: it is gone
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid == 0:
             control.close()
             code = 1
             try:
@@ -197,7 +198,10 @@ def serve(control_fd: int) -> None:
                 code = 0
             finally:
                 os._exit(code)
-        os.close(fds[0])
+        # The server, not the child, says who the child is: a child stopped or killed
+        # before it runs a line is still known to the parent, which kills it at the deadline.
+        with socket.socket(fileno=fds[0]) as request, contextlib.suppress(OSError):
+            request.sendall(_PID.pack(pid))
 
 
 def _limit(kind: int, soft: int, hard: int | None = None) -> None:
@@ -214,7 +218,6 @@ def _child(sock: socket.socket) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
-    sock.sendall(_PID.pack(os.getpid()))
     size, max_bytes, max_rows, seconds, memory = _HEADER.unpack(_recv(sock, _HEADER.size))
     # The kernel ends the child: SIGALRM after `seconds` of wall-clock time, SIGXCPU
     # after as many of CPU; allocations fail beyond `memory`; no core file, no file written.
