@@ -24,7 +24,7 @@ from kleidi.sheets.reader import (
     read_sheet,
 )
 from tests.sheets.factories import csv_bytes, xlsx
-from tests.sheets.hostile import CRAFTED
+from tests.sheets.hostile import CRAFTED, far, rewrite, valid
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "hostile"
 
@@ -356,3 +356,34 @@ def test_r9_a_dead_reader_server_is_started_again():
     old.wait()
     assert len(read_sheet(b"a,b\n1,2\n").rows) == 2
     assert sandbox._server.process.pid != old.pid
+
+
+def test_r9_a_chartsheet_first_does_not_hide_the_worksheet_from_the_scan():
+    # Kleidi reads the first visible worksheet: the scan must not stop at a chartsheet.
+    def chart_first(content):
+        return content.replace(
+            b"<sheets>",
+            b'<sheets><sheet name="Chart" sheetId="9" r:id="rIdChart"/>',
+        )
+
+    data = rewrite(valid(), change=far)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                content = chart_first(content)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdChart" Target="charts/chart1.xml" Type="http://'
+                    b'schemas.openxmlformats.org/officeDocument/2006/relationships/chartsheet"/>'
+                    b"</Relationships>",
+                )
+            archive.writestr(item, content)
+        archive.writestr("xl/charts/chart1.xml", b"<chartsheet/>")
+    assert codes(out.getvalue()) == "sheet.too_many_rows"
+    with pytest.raises(SheetError) as caught:
+        parse_sheet(out.getvalue())
+    assert caught.value.code == "sheet.too_many_rows"

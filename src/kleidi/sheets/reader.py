@@ -325,15 +325,17 @@ class _Parts:
         When its target cannot be told (no relation, no such entry), every
         XML part is scanned: a name the guard does not resolve must not escape it.
         """
-        targets = {
-            attrs.get(b"Id", b""): attrs.get(b"Target", b"") for attrs in self.relations(workbook)
-        }
+        relations = {attrs.get(b"Id", b""): attrs for attrs in self.relations(workbook)}
         content = self.read(workbook) or b""
         for raw in _SHEET_TAG.findall(content):
             attrs = _attrs(raw)
             if attrs.get(b"state", b"visible") != b"visible":
                 continue
-            target = targets.get(attrs.get(b"id", b""))
+            relation = relations.get(attrs.get(b"id", b""), {})
+            kind = relation.get(b"Type", b"")
+            if kind.endswith((b"/chartsheet", b"/dialogsheet")):
+                continue  # Kleidi reads the first visible *worksheet*
+            target = relation.get(b"Target")
             found = self.find(self._target(workbook, target)) if target else []
             return found or self._every_xml_part()
         return self._every_xml_part()
