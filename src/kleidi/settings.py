@@ -285,6 +285,9 @@ SHEET_MAX_ROWS = env_int("KLEIDI_SHEET_MAX_ROWS", 20_000, minimum=1)
 SHEET_TASK_THRESHOLD_ROWS = env_int("KLEIDI_SHEET_TASK_THRESHOLD_ROWS", 500, minimum=1)
 # How long an SQLite apply seen from another node counts as alive (docs/sheets.md).
 SHEET_APPLY_LEASE_SECONDS = env_int("KLEIDI_SHEET_APPLY_LEASE_SECONDS", 3600, minimum=60)
+# §6: every upload is parsed in a child process with these bounds.
+SHEET_PARSE_SECONDS = env_int("KLEIDI_SHEET_PARSE_SECONDS", 10, minimum=1)
+SHEET_PARSE_MEMORY_MB = env_int("KLEIDI_SHEET_PARSE_MEMORY_MB", 300, minimum=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
 # §6: the largest body any form needs (three 4,096-character fields, percent-encoded),
 # and the largest a staff member's sheet upload needs; anything larger is refused

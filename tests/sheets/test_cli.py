@@ -1,6 +1,7 @@
 """R8, R19 from the command line: `kleidi sheet validate|apply|template`, exit 0/1/2, JSON."""
 
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -8,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from kleidi.accounts.models import Account
 from tests.sheets.factories import future, person_row, renewal, table, xlsx
+from tests.sheets.hostile import CRAFTED
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +117,25 @@ def test_r9_cli_template(tmp_path, school_el):
     workbook = openpyxl.load_workbook(target)
     assert workbook.sheetnames[0] == "Λογαριασμοί"
     assert "Οδηγίες" in workbook.sheetnames
+
+
+@pytest.mark.parametrize(("name", "make", "code"), CRAFTED, ids=[c[0] for c in CRAFTED])
+def test_r9_cli_hostile_file_json_code(tmp_path, school_el, name, make, code):
+    # The CLI shares the web's guard: the same code, never a traceback.
+    path = write(tmp_path, make())
+    status, out = run(
+        "validate", path, "--school", "el", "--kind", "postgraduate", "--format", "json"
+    )
+    report = json.loads(out)
+    assert [e["code"] for e in report["errors"]] == [code]
+    assert status == (1 if code == "field.too_long" else 2)
+
+
+def test_r9_cli_file_too_complex_to_read(tmp_path, school_el):
+    source = Path(__file__).resolve().parents[1] / "data/hostile/poi/test-data/spreadsheet"
+    path = write(tmp_path, (source / "51535.xls").read_bytes(), name="51535.xls")
+    status, out = run(
+        "validate", path, "--school", "el", "--kind", "postgraduate", "--format", "json"
+    )
+    assert status == 2
+    assert json.loads(out)["errors"][0]["code"] == "sheet.too_complex"

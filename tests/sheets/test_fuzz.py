@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kleidi.sheets.reader import read_sheet
+from kleidi.sheets.reader import MAX_CELL_CHARS, clean_text, parse_sheet, read_sheet
 from kleidi.sheets.services import validate_content
 from kleidi.sheets.validation import validate
 from tests.sheets.factories import FIELDS, GREEK_HEADERS, csv_bytes, person_row, xlsx
@@ -86,3 +86,26 @@ def _openpyxl_safe(value):
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return str(value)
     return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(max_size=60)
+    | st.builds(lambda a, n: a * n, st.text(min_size=1, max_size=3), st.integers(1, 9000))
+)
+def test_r9_cleaned_cells_never_hold_the_sandbox_separators_and_are_capped(value):
+    # The child sends rows as RS/US-separated text and dates behind GS (issue 8):
+    # clean_text must never leave those characters, and never more than the cap + 1.
+    cleaned = clean_text(value)
+    assert not {"\x1c", "\x1d", "\x1e", "\x1f"} & set(cleaned)
+    assert len(cleaned) <= MAX_CELL_CHARS + 1
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(cell, min_size=1, max_size=5), min_size=1, max_size=5))
+def test_r9_the_child_returns_what_the_reader_reads(rows):
+    # The same table through the child as in process: the answer's encoding loses nothing.
+    data = xlsx([[_openpyxl_safe(c) for c in row] for row in rows])
+    assert read_sheet(data).rows == parse_sheet(data).rows

@@ -2,14 +2,31 @@
 
 import datetime as dt
 import io
+import os
 import re
+import resource
+import signal
+import threading
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
 
-from kleidi.sheets.reader import SheetError, clean_cell, clean_text, read_sheet
+from kleidi.sheets import sandbox
+from kleidi.sheets.reader import (
+    MAX_CELL_CHARS,
+    Limits,
+    SheetError,
+    clean_cell,
+    clean_text,
+    parse_sheet,
+    read_sheet,
+)
 from tests.sheets.factories import csv_bytes, xlsx
+from tests.sheets.hostile import CRAFTED, far, rewrite, valid
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "hostile"
 
 
 def codes(data: bytes) -> str:
@@ -223,3 +240,150 @@ def test_r9_escaped_report_cells_are_unescaped():
     assert clean_text("'+306912345678") == "+306912345678"
     assert clean_text("'=1+1") == "=1+1"
     assert clean_text("O'Brien") == "O'Brien"
+
+
+# ---------------------------------------------------------------- issue 8: crafted escapes
+
+
+@pytest.mark.parametrize(("name", "make", "code"), CRAFTED, ids=[c[0] for c in CRAFTED])
+def test_r9_crafted_file_ends_in_its_code(name, make, code):
+    # Before the fix the first four aborted the process (512 GiB), the next two escaped
+    # as NotImplementedError and BadZipFile; the in-process parse must agree with the child.
+    data = make()
+    assert codes(data) == code
+    with pytest.raises(SheetError) as caught:
+        parse_sheet(data, Limits.from_settings())
+    assert caught.value.code == code
+
+
+def test_r9_a_cell_over_the_cap_is_cut_so_validation_says_too_long():
+    cell = "α" * (MAX_CELL_CHARS + 10)
+    assert len(clean_text(cell)) == MAX_CELL_CHARS + 1
+    assert len(clean_text("x" * 10_000_000)) == MAX_CELL_CHARS + 1
+    assert clean_text("x" * MAX_CELL_CHARS) == "x" * MAX_CELL_CHARS
+    table = read_sheet(xlsx([["Όνομα χρήστη", "Κινητό"], ["abc", "9" * 50_000]]))
+    assert len(table.rows[1][1][1]) == MAX_CELL_CHARS + 1
+
+
+def test_r9_xlsb_inside_a_zip_is_refused_before_calamine():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+    assert codes(out.getvalue()) == "sheet.unreadable"
+
+
+# ---------------------------------------------------------------- issue 8: the child process
+
+
+def test_r9_a_parse_that_needs_more_memory_than_allowed_is_too_complex():
+    # POI's 51535.xls makes calamine grow to about 1.1 GB before it can be refused.
+    data = (CORPUS / "poi/test-data/spreadsheet/51535.xls").read_bytes()
+    assert codes(data) == "sheet.too_complex"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert codes(data) == "sheet.too_complex"
+    # The memory went to (and with) the child, not to this process.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _read_while(signal_number: int, data: bytes) -> tuple[str, int]:
+    """Read `data` while another thread sends `signal_number` to the child reading it."""
+    outcome = {}
+
+    def read():
+        try:
+            read_sheet(data)
+            outcome["code"] = "table"
+        except SheetError as exc:
+            outcome["code"] = exc.code
+
+    read_sheet(b"a,b\n1,2\n")  # the reader server is running
+    server = sandbox._server.process.pid
+    worker = threading.Thread(target=read)
+    earlier = set(_children(server))  # children still exiting from earlier reads
+    worker.start()
+    child = 0
+    while worker.is_alive() and not child:
+        found = [pid for pid in _children(server) if pid not in earlier]
+        child = found[0] if found else 0
+    if child:
+        os.kill(child, signal_number)
+    worker.join()
+    return outcome["code"], child
+
+
+def _ends(pid: int) -> bool:
+    """Whether `pid` is gone (or a zombie) within a few seconds: SIGKILL is asynchronous."""
+    for _ in range(500):
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] in "ZX":
+                return True
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        threading.Event().wait(0.01)
+    return False
+
+
+def _slow_sheet() -> bytes:
+    return csv_bytes([["Όνομα χρήστη", *[f"c{i}" for i in range(150)]]] * 12_000)
+
+
+def test_r9_a_child_that_never_answers_is_killed_at_the_deadline(settings):
+    settings.SHEET_PARSE_SECONDS = 1
+    code, child = _read_while(signal.SIGSTOP, _slow_sheet())
+    assert child, "the child was not seen"
+    assert code == "sheet.too_complex"
+    assert _ends(child), "the stopped child was left running"
+    assert len(read_sheet(b"a,b\n1,2\n").rows) == 2
+
+
+def test_r9_a_child_killed_mid_parse_is_too_complex_and_the_next_read_works():
+    code, child = _read_while(signal.SIGKILL, _slow_sheet())
+    assert child
+    assert code == "sheet.too_complex"
+    assert len(read_sheet(b"a,b\n1,2\n").rows) == 2
+
+
+def test_r9_a_dead_reader_server_is_started_again():
+    read_sheet(b"a,b\n1,2\n")
+    old = sandbox._server.process
+    old.kill()
+    old.wait()
+    assert len(read_sheet(b"a,b\n1,2\n").rows) == 2
+    assert sandbox._server.process.pid != old.pid
+
+
+def test_r9_a_chartsheet_first_does_not_hide_the_worksheet_from_the_scan():
+    # Kleidi reads the first visible worksheet: the scan must not stop at a chartsheet.
+    def chart_first(content):
+        return content.replace(
+            b"<sheets>",
+            b'<sheets><sheet name="Chart" sheetId="9" r:id="rIdChart"/>',
+        )
+
+    data = rewrite(valid(), change=far)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                content = chart_first(content)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdChart" Target="charts/chart1.xml" Type="http://'
+                    b'schemas.openxmlformats.org/officeDocument/2006/relationships/chartsheet"/>'
+                    b"</Relationships>",
+                )
+            archive.writestr(item, content)
+        archive.writestr("xl/charts/chart1.xml", b"<chartsheet/>")
+    assert codes(out.getvalue()) == "sheet.too_many_rows"
+    with pytest.raises(SheetError) as caught:
+        parse_sheet(out.getvalue())
+    assert caught.value.code == "sheet.too_many_rows"

@@ -1,7 +1,9 @@
 """The web pages (R8 scope everywhere, R19 flow, downloads)."""
 
 import io
+import json
 import uuid
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -12,6 +14,9 @@ from kleidi.accounts.models import Account
 from kleidi.notifications.models import OutboxMessage
 from kleidi.sheets.models import SheetState, SheetUpload
 from tests.sheets.factories import future, person_row, renewal, table, xlsx
+from tests.sheets.hostile import CRAFTED
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "hostile"
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +147,41 @@ def test_r20_renewal_upload_via_web(client, school_ch, account):
     client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}))
     sheet.refresh_from_db()
     assert sheet.state == SheetState.APPLIED
+
+
+# ---------------------------------------------------------------- issue 8: hostile uploads
+
+
+@pytest.mark.parametrize(("name", "make", "code"), CRAFTED, ids=[c[0] for c in CRAFTED])
+def test_r9_hostile_upload_answers_its_code_never_500(el_client, school_el, name, make, code):
+    # Before the fix: the process aborted, or HTTP 500 (NotImplementedError, BadZipFile).
+    response = upload(el_client, school_el, "postgraduate", make())
+    assert response.status_code == 302
+    sheet = SheetUpload.objects.get()
+    assert [e["code"] for e in sheet.result["errors"]] == [code]
+    page = el_client.get(response["Location"])
+    assert page.status_code == 200
+    assert code in page.content.decode()
+
+
+def test_r9_upload_too_complex_to_read_answers_its_code(el_client, school_el):
+    data = (CORPUS / "poi/test-data/spreadsheet/51535.xls").read_bytes()
+    response = upload(el_client, school_el, "postgraduate", data, name="51535.xls")
+    assert response.status_code == 302
+    assert SheetUpload.objects.get().result["errors"][0]["code"] == "sheet.too_complex"
+    assert el_client.get(response["Location"]).status_code == 200
+
+
+def test_r9_a_long_cell_is_an_error_with_a_short_stored_value(el_client, school_el):
+    # Before: a 100 MB cell was stored whole in the result (105 MB) and shown on the page.
+    long = "Παπα" * 2_000  # 8,000 characters
+    rows = [person_row(1, surname=long), person_row(2, mobile="6" * 5_000)]
+    response = upload(el_client, school_el, "postgraduate", xlsx(table(rows)))
+    sheet = SheetUpload.objects.get()
+    found = {(e["row"], e["column"], e["code"]): e for e in sheet.result["errors"]}
+    assert found[(2, "surname", "field.too_long")]["params"] == {"max": "150"}
+    assert found[(3, "mobile", "field.too_long")]["params"] == {"max": "4000"}
+    assert all(len(e["value"]) <= 200 for e in sheet.result["errors"])
+    assert len(json.dumps(sheet.result)) < 20_000
+    page = el_client.get(response["Location"]).content.decode()
+    assert long not in page

@@ -23,6 +23,13 @@ MESSAGES = {
         "Το φύλλο έχει περισσότερες από {max} στήλες.",
         "The sheet has more than {max} columns.",
     ),
+    "sheet.too_complex": (
+        "Η ανάγνωση του αρχείου ξεπέρασε τα όρια ({seconds} δευτερόλεπτα, {memory_mb} MB "
+        "μνήμης): είναι κατεστραμμένο ή υπερβολικά περίπλοκο. Αποθηκεύστε το ξανά ως απλό "
+        "xlsx ή csv.",
+        "Reading the file exceeded the limits ({seconds} seconds, {memory_mb} MB of memory): "
+        "it is damaged or too complex. Save it again as a plain xlsx or csv.",
+    ),
     "sheet.missing_column": (
         "Λείπει η στήλη «{column}».",
         "The column “{column}” is missing.",

@@ -27,7 +27,7 @@ from kleidi.people.services import AUDITED_FIELDS
 from kleidi.people.validation import clean_external_email, clean_mobile, clean_supervisor_email
 from kleidi.sheets import headers
 from kleidi.sheets.headers import PROVISIONING, RENEWAL
-from kleidi.sheets.reader import Table
+from kleidi.sheets.reader import MAX_CELL_CHARS, Table
 from kleidi.text.greek import (
     lookalikes,
     suggest_usernames,
@@ -115,13 +115,22 @@ class Result:
         }
 
 
+# An error keeps at most this much of the value it is about (and of each parameter):
+# enough to find the cell, never a whole oversized cell in the stored result.
+MAX_ERROR_VALUE = 200
+
+
+def shorten(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_VALUE else text[: MAX_ERROR_VALUE - 1] + "…"
+
+
 def error_entry(row, column, code, params=None, value="") -> dict:
     return {
         "row": row,
         "column": column,
         "code": code,
-        "params": {k: str(v) for k, v in (params or {}).items()},
-        "value": value if isinstance(value, str) else str(value),
+        "params": {k: shorten(str(v)) for k, v in (params or {}).items()},
+        "value": shorten(value if isinstance(value, str) else str(value)),
     }
 
 
@@ -310,10 +319,16 @@ def _rows(data, columns) -> list[_Row]:
     rows = []
     for number, cells in data:
         raw = {}
+        long = []
         width = len(cells)
         for name, index in columns.items():
-            raw[name] = cells[index] if index < width else ""
-        rows.append(_Row(number, raw))
+            cell = raw[name] = cells[index] if index < width else ""
+            if cell.__class__ is str and len(cell) > MAX_CELL_CHARS and name not in MAX_LENGTHS:
+                long.append(name)  # the reader cut it to MAX_CELL_CHARS + 1 characters
+        row = _Row(number, raw)
+        for name in long:
+            row.error(name, "field.too_long", {"max": MAX_CELL_CHARS})
+        rows.append(row)
     return rows
 
 

@@ -25,6 +25,7 @@ from kleidi.sheets.forms import UploadForm
 from kleidi.sheets.models import SheetKind, SheetState, SheetUpload
 from kleidi.sheets.reader import SheetError, read_sheet
 from kleidi.sheets.validation import render as render_error
+from kleidi.sheets.validation import shorten
 
 PREVIEW_ALL_ROWS = 500
 PREVIEW_MAX_ROWS = 1000
@@ -113,6 +114,8 @@ def _preview(upload: SheetUpload, result: dict) -> dict:
         row_cells = []
         for index in range(width):
             value = cells[index] if index < len(cells) else ""
+            if isinstance(value, str):
+                value = shorten(value)  # a cell may hold up to 4,000 characters
             name = column_of.get(index)
             row_cells.append(
                 {
@@ -135,7 +138,10 @@ def _preview(upload: SheetUpload, result: dict) -> dict:
         if len(table) >= PREVIEW_MAX_ROWS:
             break
     return {
-        "header": [{"text": h, "field": column_of.get(i)} for i, h in enumerate(header_cells)],
+        "header": [
+            {"text": shorten(h) if isinstance(h, str) else h, "field": column_of.get(i)}
+            for i, h in enumerate(header_cells)
+        ],
         "rows": table,
         "only_errors": only_errors,
         "header_row": mapping.row,

@@ -26,7 +26,13 @@ from kleidi.sheets.reader import SheetError
 from kleidi.sheets.validation import Result, render
 
 READER_CODES = frozenset(
-    {"sheet.unreadable", "sheet.too_large", "sheet.too_many_rows", "sheet.too_many_columns"}
+    {
+        "sheet.unreadable",
+        "sheet.too_large",
+        "sheet.too_complex",
+        "sheet.too_many_rows",
+        "sheet.too_many_columns",
+    }
 )
 
 
