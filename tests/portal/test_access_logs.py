@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from kleidi.accesslog import MaskLinks
-from tests.portal.test_demo_process import free_port, wait_for
+from tests.portal.test_demo_process import free_port, start_demo, wait_for
 
 MASKED = "/password/link/[masked]/"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -59,19 +59,8 @@ class Browser:
 
 @pytest.mark.slow
 def test_r24_demo_flow_works_through_its_mailbox_and_its_log_masks_the_link(tmp_path):
-    port = free_port()
-    env = {**os.environ, "KLEIDI_VAR_DIR": str(tmp_path)}
-    env.pop("DATABASE_URL", None)
-    env.pop("BASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kleidi.manage", "demo", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process, base = start_demo(tmp_path, "BASE_URL")
     try:
-        base = f"http://127.0.0.1:{port}"
         assert wait_for(base + "/") == 200
         browser = Browser(base)
         form = browser.get("/password/forgot/")

@@ -28,11 +28,12 @@ def wait_for(url: str, seconds: float = 60) -> int:
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
-@pytest.mark.slow
-def test_demo_serves_portal_mailbox_and_stops_on_ctrl_c(tmp_path):
+def start_demo(var_dir, *environ_drop: str) -> tuple[subprocess.Popen, str]:
+    """A real `kleidi demo` on a free port with its own var dir; returns it and its base URL."""
     port = free_port()
-    env = {**os.environ, "KLEIDI_VAR_DIR": str(tmp_path)}
-    env.pop("DATABASE_URL", None)
+    env = {**os.environ, "KLEIDI_VAR_DIR": str(var_dir)}
+    for name in ("DATABASE_URL", *environ_drop):
+        env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "kleidi.manage", "demo", "--port", str(port)],
         env=env,
@@ -40,8 +41,13 @@ def test_demo_serves_portal_mailbox_and_stops_on_ctrl_c(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    return process, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.slow
+def test_demo_serves_portal_mailbox_and_stops_on_ctrl_c(tmp_path):
+    process, base = start_demo(tmp_path)
     try:
-        base = f"http://127.0.0.1:{port}"
         assert wait_for(base + "/") == 200
         assert wait_for(base + "/demo/mailbox/") == 200
         assert wait_for(base + "/static/portal/kleidi.css") == 200
