@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
@@ -119,24 +118,34 @@ def find_orphans(task_path: str | None = None, *, now=None) -> list[DBTaskResult
     return [row for row in rows if is_orphan(row, now, stale_after)]
 
 
+def fail_orphans(task_path: str | None = None, *, now=None) -> list[DBTaskResult]:
+    """Mark each orphan FAILED (its worker died); return the ones this call marked.
+
+    For tasks that must not simply run again (a sheet apply waits for its
+    uploader to press Apply); `requeue_orphans` builds on it for those that may.
+    """
+    failed = []
+    for orphan in find_orphans(task_path, now=now):
+        claimed = DBTaskResult.objects.filter(pk=orphan.pk, status="RUNNING").update(
+            status="FAILED",
+            finished_at=timezone.now(),
+            exception_class_path=ORPHAN_EXCEPTION,
+            traceback=f"The worker running this task died ({orphan.worker_ids}).",
+        )
+        if claimed:  # else another process recovered it first
+            failed.append(orphan)
+    return failed
+
+
 def requeue_orphans(task_path: str | None = None, *, now=None) -> list[str]:
     """Mark each orphan FAILED (its worker died) and queue the same call again.
 
     Returns the ids of the new task rows. Only safe for tasks that may run
     twice (idempotent ones, like outbox delivery); others should call
-    `find_orphans` and decide.
+    `fail_orphans` and decide.
     """
     requeued = []
-    for orphan in find_orphans(task_path, now=now):
-        with transaction.atomic():
-            claimed = DBTaskResult.objects.filter(pk=orphan.pk, status="RUNNING").update(
-                status="FAILED",
-                finished_at=timezone.now(),
-                exception_class_path=ORPHAN_EXCEPTION,
-                traceback=f"The worker running this task died ({orphan.worker_ids}).",
-            )
-        if not claimed:
-            continue  # another process recovered it first
+    for orphan in fail_orphans(task_path, now=now):
         task = import_string(orphan.task_path).using(
             priority=orphan.priority, queue_name=orphan.queue_name, backend=orphan.backend_name
         )

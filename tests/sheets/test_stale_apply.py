@@ -13,12 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from kleidi import worker as worker_module
 from kleidi.accounts.models import Account
 from kleidi.audit.models import AuditEvent
 from kleidi.errors import message
@@ -307,6 +310,13 @@ def test_r19_worker_killed_mid_apply_is_detected_and_the_sheet_applies_again(sha
     assert OutboxMessage.objects.filter(template="sheet_done", to="grammateia@example.com").exists()
     status = el.get(reverse("sheets:status", kwargs={"pk": upload.pk})).json()
     assert status["done"] and status["state"] == SheetState.INTERRUPTED
+    # The sweep marks the killed worker's task row failed instead of RUNNING for ever.
+    killed_task = DBTaskResult.objects.get(pk=upload.task_id)
+    assert killed_task.status == "RUNNING"
+    call_command("sheet", "recover", "--format", "json", stdout=io.StringIO())
+    killed_task.refresh_from_db()
+    assert killed_task.status == "FAILED"
+    assert killed_task.exception_class_path == worker_module.ORPHAN_EXCEPTION
 
     # Apply again from the page: queued, then a worker applies it like a clean apply.
     response = el.post(reverse("sheets:apply", kwargs={"pk": upload.pk}))

@@ -14,6 +14,7 @@ from django.db import OperationalError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from kleidi import worker
 from kleidi.accounts.selectors import can_act_for_school
 from kleidi.audit.services import record
 from kleidi.errors import error
@@ -386,7 +387,15 @@ def _interrupt(upload: SheetUpload, claim: dict, state: str = SheetState.APPLYIN
 
 
 def recover_stale_uploads() -> list[SheetUpload]:
-    """The sweep (`kleidi sheet recover`): every stale upload, marked interrupted."""
+    """The sweep (`kleidi sheet recover`): every stale upload, marked interrupted.
+
+    The task rows of killed apply workers, which django-tasks-db leaves
+    RUNNING for ever, are marked failed first and never run again: an
+    interrupted sheet is applied again only when someone presses Apply.
+    """
+    from kleidi.sheets.tasks import apply_sheet
+
+    worker.fail_orphans(apply_sheet.module_path)
     recovered = []
     waiting = SheetUpload.objects.filter(
         state__in=(SheetState.QUEUED, SheetState.APPLYING)
