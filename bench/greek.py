@@ -142,6 +142,35 @@ def typed_rows(samples: int, seed: int) -> list[tuple[str, float, float, float]]
     return [(kind, *_timed_estimates(cases)) for kind, cases in kinds.items()]
 
 
+BAD_INPUT = "Παπαδόπουλος Ευάγγελος \u200f\x00😀 ΘΕΟΔΩΡΟΣ μπ "
+
+
+def bad_input_rows() -> list[tuple[str, float, float]]:
+    """(function, s for 1 MB, s for 10 MB) of hostile text: linear means about 10x."""
+    functions = {
+        "transliterate": greek.transliterate,
+        "match_key": greek.match_key,
+        "username_form": greek.username_form,
+        "contains_surname": lambda text: greek.username_contains_surname("papadopoulos", text),
+        "estimate": lambda text: estimate(text, [text]),
+        "lookalikes": greek.lookalikes,
+    }
+    texts = [(BAD_INPUT * (size // len(BAD_INPUT) + 1))[:size] for size in (1_000_000, 10_000_000)]
+    rows = []
+    for label, function in functions.items():
+        function(BAD_INPUT)  # warm-up: dictionaries and patterns load once
+        seconds = []
+        for text in texts:
+            runs = []
+            for _ in range(3):
+                started = time.perf_counter()
+                function(text)
+                runs.append(time.perf_counter() - started)
+            seconds.append(min(runs))
+        rows.append((label, *seconds))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names", type=int, default=100_000)
@@ -163,6 +192,11 @@ def main() -> None:
     print(f"{'kind':<20}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for kind, p50, p99, worst in typed_rows(args.samples, args.seed):
         print(f"{kind:<20}{p50:>10.2f}{p99:>10.2f}{worst:>10.2f}")
+    print()
+    print("hostile text (emoji, controls, bidi marks): 1 MB against 10 MB")
+    print(f"{'function':<20}{'1 MB s':>10}{'10 MB s':>10}{'ratio':>8}")
+    for label, small, large in bad_input_rows():
+        print(f"{label:<20}{small:>10.3f}{large:>10.3f}{large / small:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,4 @@
-"""Bad input never raises and stays linear: empty, emoji, controls, bidi marks, 10 MB."""
-
-import time
+"""Bad input never raises: empty, emoji, controls, bidi marks, 10 MB (bench/greek.py times it)."""
 
 import pytest
 
@@ -52,7 +50,6 @@ def test_bad_input_defined_results():
 
 
 TEN_MB = ("Παπαδόπουλος Ευάγγελος \u200f\x00😀 ΘΕΟΔΩΡΟΣ μπ " * 250_000)[:10_000_000]
-BUDGET_SECONDS = 10  # generous for slow CI; typically 0.1-1.6 s each
 
 
 @pytest.mark.slow
@@ -77,10 +74,9 @@ BUDGET_SECONDS = 10  # generous for slow CI; typically 0.1-1.6 s each
         "lookalikes",
     ],
 )
-def test_bad_input_ten_megabytes_is_linear(function):
-    started = time.perf_counter()
-    function(TEN_MB)
-    assert time.perf_counter() - started < BUDGET_SECONDS
+def test_bad_input_ten_megabytes_never_raises(function):
+    # How long it takes (linear: 1 MB against 10 MB) is measured by bench/greek.py.
+    assert function(TEN_MB) is not None
 
 
 def test_bad_input_ten_megabytes_transliterates_correctly():
