@@ -14,18 +14,16 @@ become a link that says "no longer valid, ask for a new one".
 """
 
 import base64
-import hashlib
-import hmac
 import logging
 import re
 import secrets
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
 NONCE_BYTES = 32  # 256 random bits per link
-_CONTEXT = b"kleidi.linkseal.v1"
 _KEY_ID_CHARS = 8
 _PLACEHOLDER = re.compile(r"~k([A-Za-z0-9_-]{8})~([A-Za-z0-9_-]{43})~")
 # The token a placeholder becomes when its key is gone: a link that opens nothing.
@@ -36,20 +34,21 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _link_key(secret: str) -> bytes:
-    """A key for links alone, so no other use of SECRET_KEY ever yields a token."""
-    return hmac.new(secret.encode("utf-8"), _CONTEXT, hashlib.sha256).digest()
+def _mac(purpose: str, value: str, secret: str) -> bytes:
+    """HMAC-SHA256 under a key for links alone (Django's salted_hmac, as the audit and
+    rate limits use), so no other use of SECRET_KEY ever yields a token."""
+    salt = f"kleidi.linkseal.v1.{purpose}"
+    return salted_hmac(salt, value, secret=secret, algorithm="sha256").digest()
 
 
 def key_id(secret: str) -> str:
     """Which key sealed a placeholder; says nothing about the key itself."""
-    return _b64(hmac.new(_link_key(secret), b"key-id", hashlib.sha256).digest())[:_KEY_ID_CHARS]
+    return _b64(_mac("key-id", "", secret))[:_KEY_ID_CHARS]
 
 
 def derive(nonce: str, secret: str | None = None) -> str:
     """The token of `nonce` under `secret` (default SECRET_KEY): 43 base64url characters."""
-    key = _link_key(settings.SECRET_KEY if secret is None else secret)
-    return _b64(hmac.new(key, nonce.encode("utf-8", "surrogatepass"), hashlib.sha256).digest())
+    return _b64(_mac("token", nonce, settings.SECRET_KEY if secret is None else secret))
 
 
 def seal() -> tuple[str, str]:
