@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from kleidi.text import greek
+from kleidi import text as greek
+from kleidi.text import surname
 from kleidi.text.dictionaries import load
 from kleidi.text.names import (
     FEMALE_GIVEN_NAMES,
@@ -74,7 +75,7 @@ def name_rows(count: int, seed: int) -> list[tuple[str, float, float]]:
         return greek.username_contains_surname(*pair)
 
     def contains_cold(pair):
-        greek._surname_regex.cache_clear()
+        surname._surname_regex.cache_clear()
         return greek.username_contains_surname(*pair)
 
     rows = [

@@ -81,7 +81,7 @@ GIVEN = [
 
 
 def make_rows(n: int, invalid_every: int = 0) -> list[list]:
-    from kleidi.text.greek import username_form
+    from kleidi.text import username_form
 
     end = dt.date.today() + dt.timedelta(days=500)
     rows = []

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from kleidi.text.greek import transliterate, username_form
+from kleidi.text import transliterate, username_form
 
 # Examples from the standard's tables, UN place-name practice and passports.
 PUBLISHED = [

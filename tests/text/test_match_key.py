@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from kleidi.text.greek import match_key
+from kleidi.text import match_key
 
 
 def test_s6_match_key_ignores_case_accents_and_final_sigma():

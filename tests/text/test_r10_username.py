@@ -4,16 +4,19 @@ import re
 
 import pytest
 
-from kleidi.text.greek import (
-    MAX_SURNAME_CHARS,
-    suggest_usernames,
-    username_contains_surname,
-    username_form,
-)
+from kleidi.text import suggest_usernames, username_contains_surname, username_form
+from kleidi.text.surname import MAX_SURNAME_CHARS
+
+SYNTAX = re.compile("[a-z][a-z0-9]{2,31}")
 
 
-def never_taken(name: str) -> bool:
-    return False
+def suggest(given, surname, taken=(), *, max_length=32, limit=5):
+    """suggest_usernames under the default policy: R7 syntax, free unless in ``taken``."""
+
+    def accept(name):
+        return SYNTAX.fullmatch(name) is not None and name not in taken
+
+    return suggest_usernames(given, surname, max_length=max_length, accept=accept, limit=limit)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +112,7 @@ def test_r10_username_contains_surname_too_long_is_false():
 
 
 def test_r10_suggestions_in_documented_order():
-    names = suggest_usernames("Γιώργος", "Παπαδόπουλος", never_taken)
+    names = suggest("Γιώργος", "Παπαδόπουλος")
     assert names == [
         "gpapadopoulos",
         "giorgospapadopoulos",
@@ -121,23 +124,24 @@ def test_r10_suggestions_in_documented_order():
 
 def test_r10_suggestions_skip_taken_names():
     taken = {"gpapadopoulos", "papadopoulosg", "gpapadopoulos2"}
-    names = suggest_usernames("Γιώργος", "Παπαδόπουλος", taken.__contains__, limit=3)
+    names = suggest("Γιώργος", "Παπαδόπουλος", taken, limit=3)
     assert names == ["giorgospapadopoulos", "gpapadopoulos3", "gpapadopoulos4"]
 
 
 def test_r10_suggestions_respect_limit_and_reserved_patterns():
-    def taken(name):
-        return bool(re.fullmatch(r"[a-z]{2}\d+", name))
+    def accept(name):
+        return SYNTAX.fullmatch(name) is not None and not re.fullmatch(r"[a-z]{2}\d+", name)
 
-    assert suggest_usernames("Ελένη", "Ου", taken, limit=2) == ["eou", "eleniou"]
-    assert suggest_usernames("Ελένη", "Ου", never_taken, limit=0) == []
+    names = suggest_usernames("Ελένη", "Ου", max_length=32, accept=accept, limit=2)
+    assert names == ["eou", "eleniou"]
+    assert suggest("Ελένη", "Ου", limit=0) == []
 
 
 def test_r10_suggestions_truncate_given_name_keep_surname():
     surname = "Παπαδοπούλου-Κωνσταντινοπούλου"
     form = username_form(surname)
     assert len(form) == 29
-    names = suggest_usernames("Αικατερίνη", surname, never_taken, limit=3 + 98 + 1)
+    names = suggest("Αικατερίνη", surname, limit=3 + 98 + 1)
     assert all(len(n) <= 32 for n in names)
     assert all(form in n for n in names)
     assert names[:3] == ["a" + form, "aik" + form, form + "a"]
@@ -149,15 +153,41 @@ def test_r10_suggestions_truncate_given_name_keep_surname():
 
 def test_r10_suggestions_surname_longer_than_32_is_empty():
     surname = "Παπαδοπούλου-Κωνσταντινοπούλου-Ευαγγελάτου"
-    assert suggest_usernames("Μαρία", surname, never_taken) == []
+    assert suggest("Μαρία", surname) == []
+
+
+def test_r10_suggestions_fit_the_configured_maximum_length():
+    asked = []
+
+    def accept(name):
+        asked.append(name)
+        return True
+
+    names = suggest_usernames("Γιώργος", "Βλάχος", max_length=8, accept=accept, limit=3)
+    assert names == ["gvlachos", "vlachosg", "vlachos2"]
+    assert all(len(name) <= 8 for name in asked)
+    assert suggest("Γιώργος", "Παπαδόπουλος", max_length=11) == []
+
+
+def test_r10_suggestions_follow_the_policy_verdict():
+    names = suggest_usernames(
+        "Γιώργος",
+        "Βλάχος",
+        max_length=32,
+        accept=lambda name: name != "gvlachos",
+        limit=2,
+    )
+    assert names == ["giorgosvlachos", "vlachosg"]
 
 
 def test_r10_suggestions_when_everything_is_taken_end():
-    assert suggest_usernames("Γιώργος", "Παπαδόπουλος", lambda name: True) == []
+    assert (
+        suggest_usernames("Γιώργος", "Παπαδόπουλος", max_length=32, accept=lambda name: False) == []
+    )
 
 
 def test_r10_suggestions_without_given_name():
-    assert suggest_usernames("", "Βλάχος", never_taken, limit=3) == [
+    assert suggest("", "Βλάχος", limit=3) == [
         "vlachos",
         "vlachos2",
         "vlachos3",
@@ -167,7 +197,7 @@ def test_r10_suggestions_without_given_name():
 def test_r10_compact_unit_patterns_accept_exactly_the_documented_spellings():
     import itertools
 
-    from kleidi.text.greek import SPELLINGS, UNIT_REGEX
+    from kleidi.text.surname import SPELLINGS, UNIT_REGEX
 
     assert set(SPELLINGS) == set(UNIT_REGEX)
     for unit, spellings in SPELLINGS.items():

@@ -5,6 +5,7 @@ from importlib import resources
 
 import pytest
 
+from kleidi.text import username_form
 from kleidi.text.dictionaries import (
     DATA_FILE,
     DICTIONARY_NAMES,
@@ -16,7 +17,6 @@ from kleidi.text.dictionaries import (
     parse,
     serialise,
 )
-from kleidi.text.greek import username_form
 
 
 def test_r25_data_file_is_packaged_and_small():

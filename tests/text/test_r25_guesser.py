@@ -13,14 +13,9 @@ import pytest
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from kleidi.text.dictionaries import expand_user_inputs, load, phrase_forms, ranked_index
-from kleidi.text.matchers import (
-    REPEATED_SEPARATOR_GUESSES,
-    Lookup,
-    most_guessable,
-    omnimatch,
-    user_data_share,
-)
+from kleidi.text.matchers import Lookup, omnimatch, user_data_share
 from kleidi.text.phrases import PHRASES
+from kleidi.text.pieces import REPEATED_SEPARATOR_GUESSES, most_guessable
 from kleidi.text.strength import (
     COMMON_PHRASE,
     MOSTLY_USER_DATA,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from kleidi.text.greek import GREEK_TO_LATIN, LATIN_TO_GREEK, lookalikes
+from kleidi.text import lookalikes
+from kleidi.text.lookalike import GREEK_TO_LATIN, LATIN_TO_GREEK
 
 CAPITAL_PAIRS = list(zip("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", strict=True))
 LOWERCASE_PAIRS = list(zip("aoukivtpxyenw", "αουκιντρχγεηω", strict=True))

@@ -13,7 +13,7 @@ from kleidi.people.selectors import search_people
 from kleidi.people.services import AUDITED_FIELDS, update_person
 from kleidi.people.validation import clean_external_email, clean_mobile
 from kleidi.portal.request import client_ip
-from kleidi.text.greek import lookalikes
+from kleidi.text import lookalikes
 
 
 @admin.register(School)

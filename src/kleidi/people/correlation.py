@@ -31,7 +31,7 @@ from django.db.models import Func, Prefetch, Value
 from django.db.models.functions import Lower
 
 from kleidi.people.models import Affiliation, Person, School
-from kleidi.text.greek import match_key
+from kleidi.text import match_key
 
 CHUNK = 5_000
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from kleidi.text.greek import match_key
+from kleidi.text import match_key
 
 
 class School(models.Model):

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from kleidi.people.models import Person
-from kleidi.text.greek import match_key
+from kleidi.text import match_key
 
 
 def search_people(term: str, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:

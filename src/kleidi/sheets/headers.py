@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kleidi.text.greek import match_key
+from kleidi.text import match_key
 
 PROVISIONING = "provisioning"
 RENEWAL = "renewal"

@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from kleidi.accounts import usernames
@@ -28,11 +29,7 @@ from kleidi.people.validation import clean_external_email, clean_mobile, clean_s
 from kleidi.sheets import headers
 from kleidi.sheets.headers import PROVISIONING, RENEWAL
 from kleidi.sheets.reader import MAX_CELL_CHARS, Table
-from kleidi.text.greek import (
-    lookalikes,
-    suggest_usernames,
-    username_contains_surname,
-)
+from kleidi.text import lookalikes, suggest_usernames, username_contains_surname
 
 POSTGRADUATE, PHD = AccountKind.POSTGRADUATE.value, AccountKind.PHD.value
 SHEET_KINDS = (POSTGRADUATE, PHD, "renewal")
@@ -677,9 +674,18 @@ def _suggest(rows: list[_Row], in_sheet: set[str]) -> None:
         return
     candidates: dict[int, list[str]] = {}
     wanted: set[str] = set()
+    max_length = usernames._length_bounds()[1]
+
+    def valid_syntax(name: str) -> bool:
+        return re.fullmatch(settings.USERNAME_REGEX, name) is not None
+
     for row in rows:
         names = suggest_usernames(
-            row.values.get("given_name", ""), row.values["surname"], lambda _n: False, limit=8
+            row.values.get("given_name", ""),
+            row.values["surname"],
+            max_length=max_length,
+            accept=valid_syntax,
+            limit=8,
         )
         candidates[row.number] = names
         wanted.update(names)
@@ -690,7 +696,11 @@ def _suggest(rows: list[_Row], in_sheet: set[str]) -> None:
 
     for row in rows:
         suggestions = suggest_usernames(
-            row.values.get("given_name", ""), row.values["surname"], is_taken, limit=3
+            row.values.get("given_name", ""),
+            row.values["surname"],
+            max_length=max_length,
+            accept=lambda name: valid_syntax(name) and not is_taken(name),
+            limit=3,
         )
         row.error(
             "username",

@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from kleidi.text.dictionaries import DATA_FILE, all_forms, phrase_forms, serialise
-from kleidi.text.greek import GREEK_LETTERS
+from kleidi.text.marked import GREEK_LETTERS
 from kleidi.text.names import GIVEN_NAMES, SURNAMES
 from kleidi.text.phrases import PHRASES
 

@@ -28,17 +28,10 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-from kleidi.text.greek import (
-    ACC,
-    DIA,
-    ELOT_LETTERS,
-    GREEK_LETTERS,
-    MARKS,
-    match_key,
-    to_marked,
-    username_form,
-)
+from kleidi.text.elot743 import ELOT_LETTERS, username_form
+from kleidi.text.marked import ACC, DIA, GREEK_LETTERS, MARKS, to_marked
 from kleidi.text.matchers import RankedIndex
+from kleidi.text.matchkeys import match_key
 
 DATA_PACKAGE = "kleidi.text"
 DATA_FILE = "greek_dictionaries.txt.gz"

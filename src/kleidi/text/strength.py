@@ -31,13 +31,8 @@ from kleidi.text.dictionaries import (
     expand_user_inputs,
     ranked_index,
 )
-from kleidi.text.matchers import (
-    Lookup,
-    most_guessable,
-    omnimatch,
-    separator_guesses,
-    user_data_share,
-)
+from kleidi.text.matchers import Lookup, omnimatch, user_data_share
+from kleidi.text.pieces import most_guessable, separator_guesses
 
 #: Only this many characters are estimated: zxcvbn's cost grows with the
 #: square of the length, and more characters than this only add strength.
