@@ -4,7 +4,7 @@
 
 In process, on a fresh database with the demo data (a SQLite file in a
 temporary folder, or PostgreSQL's `kleidi_bench_timing`, created and dropped),
-rate limits raised. Calls `kleidi.credentials.services.request_reset` with, in
+rate limits raised. Calls `kleidi.credentials.services.reset.request_reset` with, in
 a shuffled order, an unknown username and a known username with a wrong email
 (both refused, both with a fresh random email), after a warm-up. Prints the
 medians, their difference, and a two-sided Mann-Whitney U test (normal
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kleidi-timing-") as tmp:
         name = setup(args.database, tmp)
-        from kleidi.credentials.services import request_reset
+        from kleidi.credentials.services.reset import request_reset
 
         rng = random.Random(args.seed)
         cases = {

@@ -18,8 +18,8 @@ from kleidi import linkseal
 from kleidi.accounts import services as account_services
 from kleidi.audit.models import AuditEvent
 from kleidi.audit.services import pseudonym
-from kleidi.credentials import services
 from kleidi.credentials.models import LinkPurpose, LinkToken
+from kleidi.credentials.services import links, reset
 from kleidi.notifications.models import OutboxMessage
 from tests.credentials.conftest import EMAIL, NEW_PASSWORD, latest, link_in, path_of
 
@@ -204,7 +204,7 @@ def _work_of(username: str, email: str) -> dict:
     signals.post_init.connect(count)
     try:
         with CaptureQueriesContext(connection) as queries:
-            outcome = services.request_reset(username, email, client_ip="192.0.2.50")
+            outcome = reset.request_reset(username, email, client_ip="192.0.2.50")
     finally:
         signals.post_init.disconnect(count)
     assert not outcome.sent
@@ -274,7 +274,7 @@ def test_r24_first_get_moves_token_to_a_signed_cookie_and_redirects(client, demo
 def test_r24_a_forged_link_cookie_opens_nothing(client, demo, request_link):
     """The token's hash is in the database; without SECRET_KEY it is not a cookie."""
     _, token = request_link()
-    token_hash = services.hash_token(token)
+    token_hash = links.hash_token(token)
     client.cookies["kleidi_link"] = token_hash
     assert client.get("/password/set/").status_code == 410
     client.cookies["kleidi_link"] = f"{token_hash}:forged:signature"
@@ -343,12 +343,12 @@ def test_r24_expiry_checked_on_submit_too(client, demo, request_link, account):
 
 def test_r24_activation_link_lives_seven_days(demo, account, settings):
     gp = account("gpapadopoulos")
-    url = linkseal.unseal(services.issue_link(gp, LinkPurpose.ACTIVATION))
+    url = linkseal.unseal(links.issue_link(gp, LinkPurpose.ACTIVATION))
     token_hash = hashlib.sha256(url.rstrip("/").rsplit("/", 1)[1].encode()).hexdigest()
     with later(days=6, hours=23):
-        assert services.usable_link(token_hash) is not None
+        assert links.usable_link(token_hash) is not None
     with later(days=7, minutes=1):
-        assert services.usable_link(token_hash) is None
+        assert links.usable_link(token_hash) is None
 
 
 def test_r24_newer_link_voids_the_older(client, demo, request_link):
@@ -360,7 +360,7 @@ def test_r24_newer_link_voids_the_older(client, demo, request_link):
 
 def test_r24_password_change_voids_every_link(client, demo, account):
     gp = account("gpapadopoulos")
-    url = linkseal.unseal(services.issue_link(gp, LinkPurpose.RESET))
+    url = linkseal.unseal(links.issue_link(gp, LinkPurpose.RESET))
     signed_in = Client()
     signed_in.force_login(gp)
     signed_in.post(

@@ -5,7 +5,7 @@ import unicodedata
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kleidi.credentials.services import MAX_EMAIL, MAX_USERNAME
+from kleidi.credentials.services.lookup import MAX_EMAIL, MAX_USERNAME
 from kleidi.credentials.validators import Verdict, check_password_policy, has_control_characters
 from kleidi.errors import error
 

@@ -5,14 +5,14 @@ from django.dispatch import receiver
 
 from kleidi.accounts.signals import welcome_due
 from kleidi.audit.services import pseudonym, record
-from kleidi.credentials import services
+from kleidi.credentials.services.welcome import send_welcomes
 from kleidi.portal.request import client_ip
 
 
 @receiver(welcome_due, dispatch_uid="credentials_send_welcome")
 def send_welcome(sender, accounts, reason, **kwargs):
     """R3: created or reactivated accounts get their username and an activation link."""
-    services.send_welcomes(accounts, reason=reason)
+    send_welcomes(accounts, reason=reason)
 
 
 @receiver(user_logged_in, dispatch_uid="credentials_audit_staff_sign_in")

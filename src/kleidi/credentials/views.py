@@ -33,7 +33,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kleidi.accounts.models import AccountState
-from kleidi.credentials import ratelimit, services
+from kleidi.credentials import ratelimit
 from kleidi.credentials.feedback import describe, level_label
 from kleidi.credentials.forms import (
     PASSWORD_FIELD_MAX,
@@ -44,6 +44,7 @@ from kleidi.credentials.forms import (
     normalise_password,
 )
 from kleidi.credentials.models import LinkPurpose
+from kleidi.credentials.services import links, passwords, reset, signin
 from kleidi.credentials.validators import check_password_policy
 from kleidi.errors import codes_of, message
 from kleidi.portal.request import client_ip
@@ -90,7 +91,7 @@ def forgot(request):
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = services.request_reset(
+            outcome = reset.request_reset(
                 form.cleaned_data["username"],
                 form.cleaned_data["email"],
                 client_ip=client_ip(request),
@@ -143,7 +144,7 @@ def _link_hash(request) -> str | None:
 @require_GET
 def link(request, token):
     """Move the token from the URL into a signed cookie (as its hash) and redirect."""
-    token_hash = services.hash_token(token) if len(token) <= MAX_TOKEN_CHARS else ""
+    token_hash = links.hash_token(token) if len(token) <= MAX_TOKEN_CHARS else ""
     response = redirect("password-set")
     _set_flow_cookie(response, LINK_COOKIE, token_hash, settings.SESSION_COOKIE_AGE)
     return response
@@ -177,7 +178,7 @@ def _invalid_link(request):
 @sensitive_post_parameters("new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
 def set_password(request):
-    token = services.usable_link(_link_hash(request))
+    token = links.usable_link(_link_hash(request))
     if token is None:
         return _invalid_link(request)
     account = token.account
@@ -185,7 +186,7 @@ def set_password(request):
     form = SetPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.complete_link(
+            passwords.complete_link(
                 token.token_hash, form.cleaned_data["new_password1"], client_ip=client_ip(request)
             )
         except ValidationError as exc:
@@ -223,7 +224,7 @@ def set_done(request):
 def _meter_account(request):
     if request.user.is_authenticated:
         return request.user
-    token = services.usable_link(_link_hash(request))
+    token = links.usable_link(_link_hash(request))
     return token.account if token else None
 
 
@@ -298,7 +299,7 @@ def login_view(request):
     next_url = _safe_next(request)
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.sign_in(
+            account = signin.sign_in(
                 form.cleaned_data["username"],
                 form.cleaned_data["password"],
                 client_ip=client_ip(request),
@@ -323,10 +324,10 @@ def change_password(request):
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
         try:
-            services.check_current_password(
+            signin.check_current_password(
                 account, form.cleaned_data["current_password"], client_ip=ip
             )
-            account = services.change_password(
+            account = passwords.change_password(
                 account, form.cleaned_data["new_password1"], client_ip=ip
             )
         except ratelimit.RateLimited as exc:
