@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kleidi.accounts import services
 from kleidi.accounts.models import Account, SecretariatMembership
 from kleidi.accounts.selectors import accounts_visible_to
-from kleidi.portal.request import client_ip
+from kleidi.request import client_ip
 
 
 def _run(modeladmin, request, queryset, service, done_message, **kwargs):

@@ -12,7 +12,7 @@ from kleidi.people.models import Affiliation, Person, School
 from kleidi.people.selectors import search_people
 from kleidi.people.services import AUDITED_FIELDS, update_person
 from kleidi.people.validation import clean_external_email, clean_mobile
-from kleidi.portal.request import client_ip
+from kleidi.request import client_ip
 from kleidi.text.greek import lookalikes
 
 
