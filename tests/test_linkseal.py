@@ -8,7 +8,7 @@ from django.test import Client
 
 from kleidi import linkseal
 from kleidi.notifications.models import OutboxMessage
-from kleidi.notifications.services import deliver_due
+from kleidi.notifications.tasks import deliver_due
 
 OLD_KEY = "the-key-before-the-rotation-" + "o" * 40
 NEW_KEY = "the-key-after-the-rotation-" + "n" * 40

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from kleidi.notifications import services
+from kleidi.notifications import delivery, services, tasks
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 from tests.smtp_servers import SMTPServer, free_port
 
@@ -51,7 +51,7 @@ def test_r30_message_is_greek_then_english():
 
 def test_r30_delivery_sends_and_marks_sent():
     queue()
-    assert services.deliver_due() == {"sent": 1, "retried": 0, "failed": 0}
+    assert tasks.deliver_due() == {"sent": 1, "retried": 0, "failed": 0}
     assert len(mail.outbox) == 1
     assert OutboxMessage.objects.get().status == OutboxStatus.SENT
 
@@ -66,31 +66,31 @@ def test_r30_smtp_down_keeps_message_and_backs_off(settings):
     }
     settings.OUTBOX_MAX_ATTEMPTS = 3
     queue()
-    assert services.deliver_due() == {"sent": 0, "retried": 1, "failed": 0}
+    assert tasks.deliver_due() == {"sent": 0, "retried": 1, "failed": 0}
     message = OutboxMessage.objects.get()
     assert message.status == OutboxStatus.PENDING
     assert message.attempts == 1
     assert message.next_attempt_at > timezone.now()
     assert "Connection" in message.last_error or "refused" in message.last_error.lower()
     # Not due yet: nothing is tried again before the backoff ends.
-    assert services.deliver_due() == {"sent": 0, "retried": 0, "failed": 0}
+    assert tasks.deliver_due() == {"sent": 0, "retried": 0, "failed": 0}
     for _ in range(2):
         OutboxMessage.objects.update(next_attempt_at=timezone.now())
-        services.deliver_due()
+        tasks.deliver_due()
     message.refresh_from_db()
     assert message.status == OutboxStatus.FAILED
     assert message.attempts == 3
     # SMTP is back: the operator retries, and the message goes.
     settings.MAILERS = working
     assert services.retry_failed() == 1
-    assert services.deliver_due()["sent"] == 1
+    assert tasks.deliver_due()["sent"] == 1
 
 
 def test_r30_backoff_grows_exponentially(settings):
     settings.OUTBOX_RETRY_BASE_SECONDS = 60
-    delays = [services.backoff(n).total_seconds() for n in (1, 2, 3, 4)]
+    delays = [delivery.backoff(n).total_seconds() for n in (1, 2, 3, 4)]
     assert delays == [60, 120, 240, 480]
-    assert services.backoff(30).total_seconds() == 6 * 3600
+    assert delivery.backoff(30).total_seconds() == 6 * 3600
 
 
 def test_r30_html_part_escapes_text_and_links_urls():
@@ -106,22 +106,22 @@ def test_r30_html_part_escapes_text_and_links_urls():
 
 def test_r30_a_full_batch_schedules_the_next_one(monkeypatch):
     scheduled = []
-    monkeypatch.setattr(services, "schedule_delivery", lambda **kw: scheduled.append(kw))
+    monkeypatch.setattr(tasks, "schedule_delivery", lambda **kw: scheduled.append(kw))
     for _ in range(3):
         queue()
-    assert services.deliver_due(limit=2)["sent"] == 2
+    assert tasks.deliver_due(limit=2)["sent"] == 2
     assert scheduled == [{}]
-    assert services.deliver_due(limit=2)["sent"] == 1
+    assert tasks.deliver_due(limit=2)["sent"] == 1
     assert scheduled == [{}]
 
 
 def test_r30_one_waiting_delivery_task_serves_every_message():
-    services.schedule_delivery()
-    services.schedule_delivery()
+    tasks.schedule_delivery()
+    tasks.schedule_delivery()
     assert DBTaskResult.objects.count() == 1
     DBTaskResult.objects.update(status="RUNNING")
     # The waiting task has started: a message committed now needs a new one.
-    services.schedule_delivery()
+    tasks.schedule_delivery()
     assert DBTaskResult.objects.count() == 2
 
 
@@ -230,12 +230,12 @@ def test_r30_retry_without_ids_requeues_waiting_and_failed_messages():
 
 def test_r30_a_message_being_sent_is_not_claimed_again_until_its_lease_ends(settings):
     message = queue()
-    claimed = services.claim_next()
+    claimed = delivery.claim_next()
     assert claimed.pk == message.pk and claimed.status == OutboxStatus.SENDING
-    assert services.claim_next() is None  # a second worker leaves it to the first
+    assert delivery.claim_next() is None  # a second worker leaves it to the first
     assert services.retry_unsent([message.pk]) == ([], [message.pk])
     after_lease = claimed.next_attempt_at + timedelta(seconds=1)
-    assert services.claim_next(now=after_lease).attempts == 2  # its worker died: sent again
+    assert delivery.claim_next(now=after_lease).attempts == 2  # its worker died: sent again
 
 
 def test_r30_delivery_task_without_a_checkable_worker_is_orphaned_by_age(settings):

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kleidi.sheets",
     "kleidi.directory",
     "kleidi.portal",
+    "kleidi.console",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.cache import cache
 
+from kleidi.notifications.delivery import outgoing
 from kleidi.notifications.models import OutboxMessage
-from kleidi.notifications.services import outgoing
 
 EMAIL = "giorgos.papadopoulos@example.com"
 STRONG = "agapw poly th mairh"

@@ -21,7 +21,7 @@ from django.test import Client
 from kleidi import linkseal
 from kleidi.credentials.models import LinkToken
 from kleidi.credentials.services.links import hash_token, usable_link
-from kleidi.notifications.services import deliver_due
+from kleidi.notifications.tasks import deliver_due
 from kleidi.people.models import School
 from kleidi.sheets.services import request_apply, upload_sheet
 from tests.credentials.conftest import EMAIL, NEW_PASSWORD

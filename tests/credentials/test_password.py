@@ -18,8 +18,8 @@ from kleidi.audit.models import AuditEvent
 from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.credentials.validators import KleidiPasswordValidator
 from kleidi.errors import codes_of
+from kleidi.notifications.delivery import outgoing
 from kleidi.notifications.models import OutboxMessage
-from kleidi.notifications.services import outgoing
 from kleidi.people.models import Person
 from tests.credentials.conftest import EMAIL, NEW_PASSWORD, STRONG, latest, link_in, path_of
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from kleidi.notifications.delivery import outgoing
 from kleidi.notifications.models import OutboxMessage
-from kleidi.notifications.services import outgoing
 
 pytestmark = [pytest.mark.e2e]
 

@@ -22,9 +22,3 @@ def can_act_for_school(staff: Account, school: School) -> bool:
 
 def is_helpdesk(staff: Account) -> bool:
     return staff.is_authenticated and staff.is_staff and staff.role == StaffRole.HELPDESK
-
-
-def accounts_visible_to(staff: Account) -> QuerySet[Account]:
-    if is_helpdesk(staff):
-        return Account.objects.all()
-    return Account.objects.filter(school__in=schools_for(staff))

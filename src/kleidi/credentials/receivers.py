@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from kleidi.accounts.signals import welcome_due
 from kleidi.audit.services import pseudonym, record
 from kleidi.credentials.services.welcome import send_welcomes
-from kleidi.portal.request import client_ip
+from kleidi.request import client_ip
 
 
 @receiver(welcome_due, dispatch_uid="credentials_send_welcome")

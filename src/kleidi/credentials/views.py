@@ -47,7 +47,7 @@ from kleidi.credentials.models import LinkPurpose
 from kleidi.credentials.services import links, passwords, reset, signin
 from kleidi.credentials.validators import check_password_policy
 from kleidi.errors import codes_of, message
-from kleidi.portal.request import client_ip
+from kleidi.request import client_ip
 
 LINK_COOKIE = "kleidi_link"  # the token's hash, signed; never the token, never a session row
 DONE_COOKIE = "kleidi_link_done"

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kleidi.accounts.selectors import can_act_for_school, schools_for
 from kleidi.errors import message
-from kleidi.portal.request import client_ip
+from kleidi.request import client_ip
 from kleidi.sheets import headers, reports, services
 from kleidi.sheets.forms import UploadForm
 from kleidi.sheets.models import SheetKind, SheetState, SheetUpload

@@ -19,13 +19,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kleidi.notifications.delivery import next_due
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
-from kleidi.notifications.services import (
-    deliver_due,
-    next_due,
-    recover_orphaned_deliveries,
-    retry_unsent,
-)
+from kleidi.notifications.services import retry_unsent
+from kleidi.notifications.tasks import deliver_due, recover_orphaned_deliveries
 
 BATCH = 100
 

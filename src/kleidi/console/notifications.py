@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kleidi.console import ReadOnlyAdmin
+from kleidi.console.base import ReadOnlyAdmin
 from kleidi.notifications.models import OutboxMessage
 
 

@@ -1,4 +1,4 @@
-"""Facts about the request that several apps need."""
+"""Facts about the request that several apps need (a leaf: any layer may import it)."""
 
 from django.conf import settings
 

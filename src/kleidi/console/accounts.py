@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kleidi.accounts import services
 from kleidi.accounts.models import Account, SecretariatMembership
-from kleidi.accounts.selectors import accounts_visible_to
-from kleidi.portal.request import client_ip
+from kleidi.console.base import SchoolScopedAdmin
+from kleidi.request import client_ip
 
 
 def _run(modeladmin, request, queryset, service, done_message, **kwargs):
@@ -39,7 +39,7 @@ def retire(modeladmin, request, queryset):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(SchoolScopedAdmin):
     list_display = ("username", "kind", "state", "school", "expires_at", "role")
     list_filter = ("state", "kind", "school", "role")
     search_fields = ("username",)
@@ -62,7 +62,7 @@ class AccountAdmin(admin.ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request):
-        return accounts_visible_to(request.user).select_related("school", "person")
+        return super().get_queryset(request).select_related("school", "person")
 
     def get_search_results(self, request, queryset, search_term):
         from kleidi.people.selectors import search_people

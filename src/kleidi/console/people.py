@@ -6,23 +6,21 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kleidi.accounts.selectors import is_helpdesk, schools_for
+from kleidi.console.base import SchoolScopedAdmin
 from kleidi.errors import error
 from kleidi.people.models import Affiliation, Person, School
 from kleidi.people.selectors import search_people
 from kleidi.people.services import AUDITED_FIELDS, update_person
 from kleidi.people.validation import clean_external_email, clean_mobile
-from kleidi.portal.request import client_ip
+from kleidi.request import client_ip
 from kleidi.text import lookalikes
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(SchoolScopedAdmin):
+    school_lookup = "pk"
     list_display = ("code", "name_el", "name_en", "undergraduate_prefix")
     search_fields = ("code", "name_el", "name_en")
-
-    def get_queryset(self, request):
-        return schools_for(request.user)
 
 
 class AffiliationInline(admin.TabularInline):
@@ -88,7 +86,8 @@ class PersonForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SchoolScopedAdmin):
+    school_lookup = "affiliations__school"
     form = PersonForm
     list_display = ("surname", "given_name", "father_name", "external_email", "mobile")
     search_fields = ("surname",)
@@ -103,12 +102,6 @@ class PersonAdmin(admin.ModelAdmin):
         (_("Contact"), {"fields": ("external_email", "mobile", "address", "area", "postcode")}),
     )
     inlines = [AffiliationInline]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_helpdesk(request.user):
-            return queryset
-        return queryset.filter(affiliations__school__in=schools_for(request.user)).distinct()
 
     def get_search_results(self, request, queryset, search_term):
         return search_people(search_term, queryset), True

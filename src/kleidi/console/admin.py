@@ -1,5 +1,9 @@
+"""The console's site titles; importing the admin modules registers their classes."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+
+from kleidi.console import accounts, audit, notifications, people  # noqa: F401 (registration)
 
 admin.site.site_header = _("Kleidi — helpdesk console")
 admin.site.site_title = _("Kleidi console")
