@@ -2,6 +2,7 @@
 
 import phonenumbers
 import pytest
+from django.core.exceptions import ValidationError
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,9 +34,11 @@ def parser_email(value: str) -> str | None:
     ],
 )
 def test_r1_external_email_refusals(value, code):
-    with pytest.raises(Exception) as excinfo:
+    with pytest.raises(ValidationError) as excinfo:
         validation.clean_external_email(value)
     assert codes_of(excinfo.value) == [code]
+    (shown,) = excinfo.value.messages
+    assert (f"«{value}»" in shown) is bool(value.strip())
 
 
 def test_r1_external_email_normalised():
@@ -46,9 +49,12 @@ def test_r1_external_email_normalised():
 
 def test_r13_supervisor_email_may_be_institutional():
     assert validation.clean_supervisor_email("prof@ece.ntua.gr") == "prof@ece.ntua.gr"
-    with pytest.raises(Exception) as excinfo:
+    with pytest.raises(ValidationError) as excinfo:
         validation.clean_supervisor_email("prof at ntua")
     assert codes_of(excinfo.value) == ["supervisor.email_invalid"]
+    assert excinfo.value.messages == [
+        "Το email του διευθυντή ή επιβλέποντα «prof at ntua» δεν είναι έγκυρο."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -72,9 +78,11 @@ def test_r12_mobile_stored_as_e164(value, expected):
     [("2107721234", "phone.not_mobile"), ("12345", "phone.invalid"), ("abc", "phone.invalid")],
 )
 def test_r12_mobile_refusals(value, code):
-    with pytest.raises(Exception) as excinfo:
+    with pytest.raises(ValidationError) as excinfo:
         validation.clean_mobile(value)
     assert codes_of(excinfo.value) == [code]
+    (shown,) = excinfo.value.messages
+    assert f"«{value}»" in shown
 
 
 EMAILISH = st.text(alphabet="abcXYZ019._%+-@", min_size=1, max_size=40) | st.builds(
