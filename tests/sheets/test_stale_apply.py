@@ -28,7 +28,7 @@ from kleidi.errors import message
 from kleidi.notifications.models import OutboxMessage
 from kleidi.people.models import Person, School
 from kleidi.portal import demo
-from kleidi.sheets import claims, services
+from kleidi.sheets import claims, runs, services
 from kleidi.sheets.apply import LOCK_KEY
 from kleidi.sheets.models import SheetState, SheetUpload
 from tests.sheets.factories import person_row, table, xlsx
@@ -503,10 +503,10 @@ def test_r19_running_upload_is_refused_with_a_clear_code(small_upload, secretari
 @pytest.mark.django_db
 def test_r19_an_apply_whose_claim_was_taken_over_stands_down(small_upload, secretariat):
     """Fencing: even a wrong verdict cannot make two attempts commit."""
-    attempt = services._claim(small_upload, (SheetState.VALID,), secretariat, None)
+    attempt = runs._claim(small_upload, (SheetState.VALID,), secretariat, None)
     try:
         SheetUpload.objects.filter(pk=small_upload.pk).update(apply_attempt="b" * 32)
-        result = services._apply_claimed(
+        result = runs._apply_claimed(
             small_upload, attempt, actor=secretariat, client_ip=None, progress=None
         )
     finally:

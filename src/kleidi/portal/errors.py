@@ -1,4 +1,4 @@
-"""Error codes of the portal's request handling (docs/errors.md)."""
+"""Error codes of the portal: its request handling and the `kleidi` command (docs/errors.md)."""
 
 MESSAGES = {
     "request.too_large": (
@@ -8,5 +8,19 @@ MESSAGES = {
     "request.length_required": (
         "Το αίτημα πρέπει να δηλώνει το μέγεθός του (Content-Length).",
         "The request must state its size (Content-Length).",
+    ),
+    "database.not_set_up": (
+        "Η βάση δεδομένων {database} δεν έχει ακόμα τους πίνακες του Kleidi "
+        "(ή δεν είναι ενημερωμένη). Τρέξτε πρώτα: {command}. Για τα δεδομένα "
+        "της επίδειξης: `kleidi demo --seed-only` μία φορά, και μετά `kleidi --demo ...`.",
+        "The database {database} does not have Kleidi's tables yet (or is not up "
+        "to date). Run first: {command}. For the demo's data instead: "
+        "`kleidi demo --seed-only` once, then `kleidi --demo ...`.",
+    ),
+    "database.demo_not_set_up": (
+        "Η βάση δεδομένων της επίδειξης {database} δεν έχει ακόμα τους πίνακες του "
+        "Kleidi (ή δεν είναι ενημερωμένη). Τρέξτε πρώτα: kleidi demo --seed-only.",
+        "The demo's database {database} does not have Kleidi's tables yet (or is "
+        "not up to date). Run first: kleidi demo --seed-only.",
     ),
 }

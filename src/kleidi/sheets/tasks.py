@@ -4,7 +4,7 @@ from django.tasks import task
 
 from kleidi.accounts.models import Account
 from kleidi.sheets.models import SheetState, SheetUpload
-from kleidi.sheets.services import ProgressWriter, apply_upload, notify_done, recover_stale
+from kleidi.sheets.runs import ProgressWriter, apply_upload, interrupt_dead_apply, notify_done
 
 
 @task(queue_name="sheets")
@@ -14,7 +14,7 @@ def apply_sheet(upload_id: str, actor_id: int, client_ip: str | None = None) -> 
     upload = SheetUpload.objects.select_related("school", "uploaded_by__person").get(pk=upload_id)
     actor = Account.objects.get(pk=actor_id)
     if upload.state != SheetState.QUEUED:
-        recover_stale(upload)
+        interrupt_dead_apply(upload)
         return {"skipped": upload.state}
     progress = ProgressWriter(upload)
     try:
