@@ -11,7 +11,8 @@ from functools import cache
 from importlib import import_module
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
+
+from kleidi.language import pick
 
 CATALOGUE_MODULES = (
     "kleidi.people.errors",
@@ -42,9 +43,7 @@ def catalogue() -> dict[str, tuple[str, str]]:
 
 def message(code: str, params: dict | None = None, language: str | None = None) -> str:
     """The message for `code` in `language` (default: the active language)."""
-    greek, english = catalogue()[code]
-    lang = (language or get_language() or "el")[:2]
-    template = english if lang == "en" else greek
+    template = pick(catalogue()[code], language)
     return template.format(**params) if params else template
 
 
