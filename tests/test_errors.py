@@ -24,8 +24,11 @@ from kleidi.credentials import ratelimit
 from kleidi.credentials.forms import LoginForm
 from kleidi.credentials.validators import check_password_policy
 from kleidi.errors import CodedError, catalogue, error, message, text
+from kleidi.people.models import School
 from kleidi.sheets.reader import MAX_COLUMNS, SheetError, read_sheet
-from tests.sheets.factories import person_row, table, xlsx
+from kleidi.sheets.reports import results_workbook
+from kleidi.sheets.services import validate_content
+from tests.sheets.factories import csv_bytes, person_row, table, xlsx
 
 
 def refusal(call, *args, **kwargs) -> ValidationError:
@@ -64,6 +67,13 @@ def test_catalogue_refuses_str_format_placeholders(settings, fresh_catalogue):
     ):
         catalogue.cache_clear()
         with pytest.raises(RuntimeError, match=r"braces\.sample uses \{name\}"):
+            catalogue()
+
+
+def test_catalogue_refuses_a_code_defined_twice(settings, fresh_catalogue):
+    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, "tests.catalogue_apps.twice"]):
+        catalogue.cache_clear()
+        with pytest.raises(RuntimeError, match=r"login\.failed is defined twice"):
             catalogue()
 
 
@@ -210,3 +220,31 @@ def test_r19_cli_json_carries_the_params_of_a_sheet_error(demo, tmp_path):
     assert (entry["row"], entry["code"]) == (None, "sheet.too_many_columns")
     assert entry["params"] == {"max": str(MAX_COLUMNS)}
     assert str(MAX_COLUMNS) in entry["message"]
+
+
+@pytest.mark.django_db
+def test_r19_results_workbook_fills_in_the_limit(demo):
+    school = School.objects.get(code="el")
+    data = csv_bytes(table([person_row(1, surname="Α" * 151)]))
+    result = validate_content(data, school=school, kind="postgraduate").as_dict()
+    for language, expected in (
+        ("en", "The value is too long (at most 150 characters)."),
+        ("el", "Η τιμή είναι πολύ μεγάλη (έως 150 χαρακτήρες)."),
+    ):
+        sheet = openpyxl.load_workbook(io.BytesIO(results_workbook(data, result, language))).active
+        errors = [row[-1].value for row in sheet.iter_rows(min_row=2)]
+        assert any(expected in (cell or "") for cell in errors), errors
+
+
+@pytest.mark.django_db
+def test_r25_web_429_names_the_minutes_of_its_retry_after(client, settings):
+    settings.STRENGTH_RATE_PER_ADDRESS = 1
+    client.cookies["django_language"] = "en"
+    assert client.post("/password/strength/", {"password": "abc"}).status_code == 200
+    response = client.post("/password/strength/", {"password": "abc"})
+    assert response.status_code == 429
+    minutes = max(1, -(-int(response["Retry-After"]) // 60))
+    assert json.loads(response.content)["error"] == {
+        "code": "rate.limited",
+        "message": f"Too many attempts. Try again in {minutes} minutes.",
+    }
