@@ -1,75 +1,86 @@
-"""Kleidi's stable error codes, each with its Greek and English message.
+"""Kleidi's coded errors: one exception family, stable codes, a bilingual catalogue.
 
-The codes are `ValidationError` codes end to end: the web pages, the CLI's
-JSON and the API all carry them. Each app lists its own codes in
-`<app>/errors.py` as `MESSAGES = {code: (greek, english)}`; this module merges
-them, picks the message in the active language, and docs/errors.md is checked
-against the merged catalogue by the test suite.
+Every error a member, a secretariat or a script sees is a `CodedError`, a
+Django `ValidationError` whose `code` is stable and whose `params` fill in
+its message the way Django's own validators do (`%(max)s`), so forms, the
+CLI's JSON, the sheet reports and the API all carry the same code and values.
+Each installed app lists its codes in `<app>/errors.py` as
+`MESSAGES = {code: (greek, english)}`; the catalogue is found through Django's
+app registry, the message picked in the language active when it is shown
+(kleidi.language), and docs/errors.md is checked against the catalogue by
+the test suite.
 """
 
+import re
 from functools import cache
 from importlib import import_module
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
+from django.utils.functional import lazy
+from django.utils.module_loading import module_has_submodule
 
-CATALOGUE_MODULES = (
-    "kleidi.people.errors",
-    "kleidi.accounts.errors",
-    "kleidi.credentials.errors",
-    "kleidi.sheets.errors",
-    "kleidi.portal.errors",
-)
+from kleidi.language import pick
+
+# A str.format placeholder would reach the reader as "{max}": Django fills in "%(max)s".
+_FORMAT_PLACEHOLDER = re.compile(r"\{\w+\}")
 
 
 @cache
 def catalogue() -> dict[str, tuple[str, str]]:
-    """Every known code with its (Greek, English) message templates."""
+    """Every known code with its (Greek, English) message templates, from every app."""
     merged: dict[str, tuple[str, str]] = {}
-    for name in CATALOGUE_MODULES:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    for config in apps.get_app_configs():
+        if not module_has_submodule(config.module, "errors"):
             continue
-        for code, pair in module.MESSAGES.items():
+        module = import_module(f"{config.name}.errors")
+        for code, pair in getattr(module, "MESSAGES", {}).items():
             if code in merged:
                 raise RuntimeError(f"error code {code} is defined twice")
+            if any(_FORMAT_PLACEHOLDER.search(template) for template in pair):
+                raise RuntimeError(f"error code {code} uses {{name}}; write %(name)s")
             merged[code] = pair
     return merged
 
 
+def template(code: str, language: str | None = None) -> str:
+    """The message template of `code` in `language` (default: the active language)."""
+    return pick(catalogue()[code], language)
+
+
 def message(code: str, params: dict | None = None, language: str | None = None) -> str:
-    """The message for `code` in `language` (default: the active language)."""
-    greek, english = catalogue()[code]
-    lang = (language or get_language() or "el")[:2]
-    template = english if lang == "en" else greek
-    return template.format(**params) if params else template
+    """The message of `code` with its params filled in, as ValidationError fills them."""
+    text = template(code, language)
+    return text % params if params else text
 
 
-class LocalisedMessage:
-    """A message that renders in whatever language is active when shown."""
-
-    def __init__(self, code: str, params: dict | None = None):
-        self.code = code
-        self.params = params or {}
-
-    def __str__(self) -> str:
-        return message(self.code, self.params)
-
-    def __eq__(self, other):
-        return str(self) == str(other)
-
-    def __hash__(self):
-        return hash(self.code)
+_lazy_template = lazy(template, str)
 
 
-def error(code: str, **params) -> ValidationError:
-    """A ValidationError carrying a stable code and a bilingual message."""
-    if code not in catalogue():
-        raise KeyError(f"unknown error code {code}")
-    return ValidationError(LocalisedMessage(code, params), code=code)
+class CodedError(ValidationError):
+    """An error with a stable code, its params, and a message in the reader's language.
+
+    The message is a lazy template, so an error raised while one language is
+    active reads in whichever language is active when it is shown; Django
+    interpolates `params` into it (`exc.messages`, form errors).
+    """
+
+    def __init__(self, code: str, **params):
+        # The sheet reader's sandbox raises these without an app registry; the
+        # parent then checks the code it receives.
+        if apps.ready and code not in catalogue():
+            raise KeyError(f"unknown error code {code}")
+        super().__init__(_lazy_template(code), code=code, params=params)
+
+
+def error(code: str, **params) -> CodedError:
+    """The coded error `code` with its message params: `raise error("field.too_long", max=64)`."""
+    return CodedError(code, **params)
+
+
+def text(exc: ValidationError) -> str:
+    """What the reader sees of an error: every message, its params filled in."""
+    return " ".join(exc.messages)
 
 
 def codes_of(exc: ValidationError) -> list[str]:

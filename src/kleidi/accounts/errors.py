@@ -2,56 +2,56 @@
 
 MESSAGES = {
     "username.syntax": (
-        "Το όνομα χρήστη «{value}» δεν είναι έγκυρο: μόνο πεζά λατινικά γράμματα και ψηφία, "
-        "να αρχίζει από γράμμα, {min}–{max} χαρακτήρες.",
-        "The username “{value}” is not valid: lowercase Latin letters and digits only, "
-        "starting with a letter, {min}–{max} characters.",
+        "Το όνομα χρήστη «%(value)s» δεν είναι έγκυρο: μόνο πεζά λατινικά γράμματα και ψηφία, "
+        "να αρχίζει από γράμμα, %(min)s–%(max)s χαρακτήρες.",
+        "The username “%(value)s” is not valid: lowercase Latin letters and digits only, "
+        "starting with a letter, %(min)s–%(max)s characters.",
     ),
     "username.taken": (
-        "Το όνομα χρήστη «{value}» υπάρχει ήδη (τα ονόματα χρήστη δεν επαναχρησιμοποιούνται).",
-        "The username “{value}” is already taken (usernames are never reused).",
+        "Το όνομα χρήστη «%(value)s» υπάρχει ήδη (τα ονόματα χρήστη δεν επαναχρησιμοποιούνται).",
+        "The username “%(value)s” is already taken (usernames are never reused).",
     ),
     "username.undergraduate_pattern": (
-        "Το όνομα χρήστη «{value}» έχει τη μορφή ονομάτων προπτυχιακών φοιτητών, "
+        "Το όνομα χρήστη «%(value)s» έχει τη μορφή ονομάτων προπτυχιακών φοιτητών, "
         "που δεν επιτρέπεται για άλλες κατηγορίες.",
-        "The username “{value}” has the undergraduate username pattern, which other "
+        "The username “%(value)s” has the undergraduate username pattern, which other "
         "kinds of account may not use.",
     ),
     "username.unknown": (
-        "Δεν υπάρχει λογαριασμός με όνομα χρήστη «{value}».",
-        "There is no account with username “{value}”.",
+        "Δεν υπάρχει λογαριασμός με όνομα χρήστη «%(value)s».",
+        "There is no account with username “%(value)s”.",
     ),
     "account.transition": (
-        "Ο λογαριασμός «{username}» δεν μπορεί να περάσει από «{old}» σε «{new}».",
-        "Account “{username}” cannot go from “{old}” to “{new}”.",
+        "Ο λογαριασμός «%(username)s» δεν μπορεί να περάσει από «%(old)s» σε «%(new)s».",
+        "Account “%(username)s” cannot go from “%(old)s” to “%(new)s”.",
     ),
     "account.retired": (
-        "Ο λογαριασμός «{username}» έχει απενεργοποιηθεί οριστικά και δεν ενεργοποιείται ξανά.",
-        "Account “{username}” is retired for ever and cannot be activated again.",
+        "Ο λογαριασμός «%(username)s» έχει απενεργοποιηθεί οριστικά και δεν ενεργοποιείται ξανά.",
+        "Account “%(username)s” is retired for ever and cannot be activated again.",
     ),
     "account.not_renewable": (
-        "Ο λογαριασμός «{value}» δεν είναι μεταπτυχιακού ή διδακτορικού και δεν ανανεώνεται.",
-        "Account “{value}” is not a postgraduate or PhD account and cannot be renewed.",
+        "Ο λογαριασμός «%(value)s» δεν είναι μεταπτυχιακού ή διδακτορικού και δεν ανανεώνεται.",
+        "Account “%(value)s” is not a postgraduate or PhD account and cannot be renewed.",
     ),
     "account.not_reactivatable": (
-        "Ο λογαριασμός «{value}» δεν μπορεί να ενεργοποιηθεί εκ νέου.",
-        "Account “{value}” cannot be reactivated.",
+        "Ο λογαριασμός «%(value)s» δεν μπορεί να ενεργοποιηθεί εκ νέου.",
+        "Account “%(value)s” cannot be reactivated.",
     ),
     "permission.school": (
         "Δεν έχετε δικαίωμα για τη σχολή αυτή.",
         "You do not have permission for this school.",
     ),
     "date.invalid": (
-        "Η ημερομηνία «{value}» δεν είναι έγκυρη (ηη/μμ/εεεε ή εεεε-μμ-ηη).",
-        "“{value}” is not a valid date (dd/mm/yyyy or yyyy-mm-dd).",
+        "Η ημερομηνία «%(value)s» δεν είναι έγκυρη (ηη/μμ/εεεε ή εεεε-μμ-ηη).",
+        "“%(value)s” is not a valid date (dd/mm/yyyy or yyyy-mm-dd).",
     ),
     "date.past": (
-        "Η ημερομηνία «{value}» πρέπει να είναι μελλοντική.",
-        "The date “{value}” must be in the future.",
+        "Η ημερομηνία «%(value)s» πρέπει να είναι μελλοντική.",
+        "The date “%(value)s” must be in the future.",
     ),
     "expiry.too_far": (
-        "Η ημερομηνία λήξης «{value}» απέχει περισσότερο από {years} χρόνια.",
-        "The expiry date “{value}” is more than {years} years away.",
+        "Η ημερομηνία λήξης «%(value)s» απέχει περισσότερο από %(years)s χρόνια.",
+        "The expiry date “%(value)s” is more than %(years)s years away.",
     ),
     "field.required": (
         "Το πεδίο είναι υποχρεωτικό.",

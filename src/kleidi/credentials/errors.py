@@ -2,12 +2,12 @@
 
 MESSAGES = {
     "password.too_short": (
-        "Ο κωδικός πρέπει να έχει τουλάχιστον {min} χαρακτήρες.",
-        "The password must have at least {min} characters.",
+        "Ο κωδικός πρέπει να έχει τουλάχιστον %(min)s χαρακτήρες.",
+        "The password must have at least %(min)s characters.",
     ),
     "password.too_long": (
-        "Ο κωδικός μπορεί να έχει το πολύ {max} χαρακτήρες.",
-        "The password may have at most {max} characters.",
+        "Ο κωδικός μπορεί να έχει το πολύ %(max)s χαρακτήρες.",
+        "The password may have at most %(max)s characters.",
     ),
     "password.control": (
         "Ο κωδικός περιέχει χαρακτήρες ελέγχου (π.χ. αλλαγή γραμμής ή tab)· "
@@ -16,10 +16,10 @@ MESSAGES = {
         "letters of any language, digits, symbols and spaces are allowed.",
     ),
     "password.too_weak": (
-        "Ο κωδικός μαντεύεται εύκολα: περίπου 10^{log10} δοκιμές, ενώ χρειάζονται "
-        "τουλάχιστον 10^{min_log10}. Μερικές τυχαίες λέξεις κάνουν ισχυρό κωδικό.",
-        "The password is easy to guess: about 10^{log10} guesses, while at least "
-        "10^{min_log10} are needed. A few random words make a strong password.",
+        "Ο κωδικός μαντεύεται εύκολα: περίπου 10^%(log10)s δοκιμές, ενώ χρειάζονται "
+        "τουλάχιστον 10^%(min_log10)s. Μερικές τυχαίες λέξεις κάνουν ισχυρό κωδικό.",
+        "The password is easy to guess: about 10^%(log10)s guesses, while at least "
+        "10^%(min_log10)s are needed. A few random words make a strong password.",
     ),
     "password.common": (
         "Ο κωδικός είναι από τους πιο κοινούς και δοκιμάζεται πρώτος από όσους επιτίθενται.",
@@ -58,8 +58,8 @@ MESSAGES = {
         "The link is not valid: it has expired, was already used or was replaced by a newer one.",
     ),
     "rate.limited": (
-        "Πάρα πολλές προσπάθειες. Δοκιμάστε ξανά σε {minutes} λεπτά.",
-        "Too many attempts. Try again in {minutes} minutes.",
+        "Πάρα πολλές προσπάθειες. Δοκιμάστε ξανά σε %(minutes)s λεπτά.",
+        "Too many attempts. Try again in %(minutes)s minutes.",
     ),
     "reset.mismatch": (
         "Τα στοιχεία σας δεν είναι ενημερωμένα: το όνομα χρήστη και το email δεν αντιστοιχούν "
@@ -85,8 +85,8 @@ MESSAGES = {
         "Your account has been retired for ever (for example after graduation).",
     ),
     "input.too_long": (
-        "Το πεδίο μπορεί να έχει το πολύ {max} χαρακτήρες.",
-        "This field may have at most {max} characters.",
+        "Το πεδίο μπορεί να έχει το πολύ %(max)s χαρακτήρες.",
+        "This field may have at most %(max)s characters.",
     ),
     "input.control": (
         "Το πεδίο περιέχει μη επιτρεπτούς χαρακτήρες ελέγχου.",

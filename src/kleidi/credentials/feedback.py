@@ -5,7 +5,7 @@ turns them into sentences for the meter and the form. They are advice, not
 errors, so they live apart from the error catalogue.
 """
 
-from django.utils.translation import get_language
+from kleidi.language import pick
 
 FEEDBACK = {
     "password.mostly_user_data": (
@@ -103,16 +103,11 @@ LEVELS = (
 )
 
 
-def _pick(pair: tuple[str, str], language: str | None) -> str:
-    lang = (language or get_language() or "el")[:2]
-    return pair[1] if lang == "en" else pair[0]
-
-
 def describe(code: str, language: str | None = None) -> str:
     """The sentence for a feedback code in `language` (default: the active one)."""
     pair = FEEDBACK.get(code, FEEDBACK["password.too_guessable"])
-    return _pick(pair, language)
+    return pick(pair, language)
 
 
 def level_label(level: int, language: str | None = None) -> str:
-    return _pick(LEVELS[level], language)
+    return pick(LEVELS[level], language)

@@ -24,6 +24,8 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from kleidi.errors import CodedError
+
 HOUR = 3600
 QUARTER = 900
 PURGE_EVERY = 300  # seconds between sweeps of expired RateCounter rows, per process
@@ -56,18 +58,14 @@ class Counted:
     timeouts: tuple[int, ...]
 
 
-class RateLimited(Exception):
-    """Answered with HTTP 429 and a page saying when to try again."""
+class RateLimited(CodedError):
+    """`rate.limited`, answered with HTTP 429 and a page saying when to try again."""
 
     def __init__(self, retry_after: int, scopes: list[str]):
-        super().__init__(f"rate limited: {', '.join(scopes)}")
+        super().__init__("rate.limited", minutes=max(1, -(-retry_after // 60)))
         self.retry_after = retry_after
         self.scopes = scopes
         self.first = False  # True on the first refused request of the window
-
-    @property
-    def minutes(self) -> int:
-        return max(1, -(-self.retry_after // 60))
 
 
 def _now(now=None) -> float:

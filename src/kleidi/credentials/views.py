@@ -46,7 +46,7 @@ from kleidi.credentials.forms import (
 from kleidi.credentials.models import LinkPurpose
 from kleidi.credentials.services import links, passwords, reset, signin
 from kleidi.credentials.validators import check_password_policy
-from kleidi.errors import codes_of, message
+from kleidi.errors import codes_of, error, message, text
 from kleidi.request import client_ip
 
 LINK_COOKIE = "kleidi_link"  # the token's hash, signed; never the token, never a session row
@@ -74,7 +74,7 @@ def rate_limited(request, exc: ratelimit.RateLimited):
     response = render(
         request,
         "credentials/rate_limited.html",
-        {"message": message("rate.limited", {"minutes": exc.minutes}), "retry_at": retry_at},
+        {"message": text(exc), "retry_at": retry_at},
         status=429,
     )
     response["Retry-After"] = str(exc.retry_after)
@@ -100,7 +100,7 @@ def forgot(request):
             return rate_limited(request, exc)
         if outcome.sent or not settings.RESET_DISCLOSE_MISMATCH:
             return redirect("password-forgot-sent")
-        form.add_error(None, message("reset.mismatch"))
+        form.add_error(None, error("reset.mismatch"))
     return render(request, "credentials/forgot.html", {"form": form})
 
 
@@ -249,7 +249,7 @@ def strength(request):
             {
                 "error": {
                     "code": "rate.limited",
-                    "message": message("rate.limited", {"minutes": exc.minutes}),
+                    "message": text(exc),
                 },
                 "retry_after": exc.retry_after,
             },
@@ -272,7 +272,7 @@ def strength(request):
             "acceptable": verdict.acceptable,
             "guesses": estimate.guesses if estimate else 0,
             "guesses_log10": round(estimate.log10, 1) if estimate else 0,
-            "errors": [{"code": e.code, "message": str(e.message)} for e in verdict.errors],
+            "errors": [{"code": e.code, "message": text(e)} for e in verdict.errors],
             "feedback": [{"code": code, "message": describe(code)} for code in feedback],
         }
     )

@@ -6,28 +6,29 @@ MESSAGES = {
         "An external (non-NTUA) email address is required.",
     ),
     "email.invalid": (
-        "Η διεύθυνση email «{value}» δεν είναι έγκυρη.",
-        "The email address “{value}” is not valid.",
+        "Η διεύθυνση email «%(value)s» δεν είναι έγκυρη.",
+        "The email address “%(value)s” is not valid.",
     ),
     "email.institutional": (
-        "Η διεύθυνση «{value}» είναι του ΕΜΠ· δηλώστε διεύθυνση εκτός ΕΜΠ (π.χ. στο gmail.com).",
-        "“{value}” is an NTUA address; give an address outside NTUA (e.g. at gmail.com).",
+        "Η διεύθυνση «%(value)s» είναι του ΕΜΠ· δηλώστε διεύθυνση εκτός ΕΜΠ (π.χ. στο gmail.com).",
+        "“%(value)s” is an NTUA address; give an address outside NTUA (e.g. at gmail.com).",
     ),
     "phone.invalid": (
-        "Ο αριθμός «{value}» δεν είναι έγκυρος αριθμός τηλεφώνου.",
-        "“{value}” is not a valid phone number.",
+        "Ο αριθμός «%(value)s» δεν είναι έγκυρος αριθμός τηλεφώνου.",
+        "“%(value)s” is not a valid phone number.",
     ),
     "phone.not_mobile": (
-        "Ο αριθμός «{value}» δεν είναι κινητό τηλέφωνο.",
-        "“{value}” is not a mobile number.",
+        "Ο αριθμός «%(value)s» δεν είναι κινητό τηλέφωνο.",
+        "“%(value)s” is not a mobile number.",
     ),
     "supervisor.email_invalid": (
-        "Το email του διευθυντή ή επιβλέποντα «{value}» δεν είναι έγκυρο.",
-        "The director's or supervisor's email “{value}” is not valid.",
+        "Το email του διευθυντή ή επιβλέποντα «%(value)s» δεν είναι έγκυρο.",
+        "The director's or supervisor's email “%(value)s” is not valid.",
     ),
     "name.lookalike": (
-        "Το «{value}» αναμειγνύει ελληνικά και λατινικά γράμματα· μήπως εννοείτε «{suggestion}»;",
-        "“{value}” mixes Greek and Latin letters; did you mean “{suggestion}”?",
+        "Το «%(value)s» αναμειγνύει ελληνικά και λατινικά γράμματα· "
+        "μήπως εννοείτε «%(suggestion)s»;",
+        "“%(value)s” mixes Greek and Latin letters; did you mean “%(suggestion)s”?",
     ),
     "person.not_graduated": (
         "Το άτομο έχει προπτυχιακή ιδιότητα χωρίς να έχει δηλωθεί διπλωματούχος στο "
@@ -36,15 +37,15 @@ MESSAGES = {
         "registry, so cannot get a postgraduate or PhD account.",
     ),
     "person.undeclared_account": (
-        "Το άτομο έχει ήδη λογαριασμό ({existing})· δηλώστε αυτό το όνομα χρήστη για να "
+        "Το άτομο έχει ήδη λογαριασμό (%(existing)s)· δηλώστε αυτό το όνομα χρήστη για να "
         "ενεργοποιηθεί εκ νέου, αντί για νέο.",
-        "This person already has an account ({existing}); declare that username to "
+        "This person already has an account (%(existing)s); declare that username to "
         "reactivate it instead of asking for a new one.",
     ),
     "person.possible_duplicate": (
-        "Πιθανή ταύτιση με υπάρχον άτομο ({existing}) με διαφορετικά στοιχεία· "
+        "Πιθανή ταύτιση με υπάρχον άτομο (%(existing)s) με διαφορετικά στοιχεία· "
         "χρειάζεται έλεγχος από το helpdesk του ΚΗΥ.",
-        "Possibly the same person as an existing one ({existing}) with different data; "
+        "Possibly the same person as an existing one (%(existing)s) with different data; "
         "the computer centre's helpdesk must review it.",
     ),
 }

@@ -8,6 +8,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import escape
 
 from kleidi.errors import message
+from kleidi.language import resolve
 
 # Views that legitimately take more than a form's worth, and only from staff.
 STAFF_UPLOAD_VIEWS = frozenset({"sheets:index"})
@@ -42,7 +43,7 @@ def body_limit(request) -> int:
 
 def _refuse(status: int, code: str, params: dict | None = None) -> HttpResponse:
     text = escape(message(code, params))
-    language = translation.get_language() or settings.LANGUAGE_CODE
+    language = resolve()
     page = (
         f'<!doctype html><html lang="{language}"><meta charset="utf-8">'
         f"<title>{text}</title><p>{text}</p></html>"

@@ -4,11 +4,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kleidi import linkseal
+from kleidi.language import resolve
 from kleidi.notifications.models import OutboxMessage
 
 # The guide's sections, with the stable short links members already know.
@@ -37,7 +37,7 @@ def help_index(request):
 def help_page(request, slug):
     if slug not in HELP_PAGES:
         raise Http404
-    language = "en" if get_language().startswith("en") else "el"
+    language = resolve()
     return render(
         request,
         f"portal/help/{slug}.{language}.html",

@@ -12,35 +12,35 @@ MESSAGES = {
         "encrypted, damaged or of another type.",
     ),
     "sheet.too_large": (
-        "Το αρχείο ξεπερνά το όριο των {max_mb} MB (ή αποσυμπιέζεται σε υπερβολικό μέγεθος).",
-        "The file exceeds the {max_mb} MB limit (or decompresses to an excessive size).",
+        "Το αρχείο ξεπερνά το όριο των %(max_mb)s MB (ή αποσυμπιέζεται σε υπερβολικό μέγεθος).",
+        "The file exceeds the %(max_mb)s MB limit (or decompresses to an excessive size).",
     ),
     "sheet.too_many_rows": (
-        "Το φύλλο έχει περισσότερες από {max} γραμμές· χωρίστε το σε μικρότερα.",
-        "The sheet has more than {max} rows; split it into smaller ones.",
+        "Το φύλλο έχει περισσότερες από %(max)s γραμμές· χωρίστε το σε μικρότερα.",
+        "The sheet has more than %(max)s rows; split it into smaller ones.",
     ),
     "sheet.too_many_columns": (
-        "Το φύλλο έχει περισσότερες από {max} στήλες.",
-        "The sheet has more than {max} columns.",
+        "Το φύλλο έχει περισσότερες από %(max)s στήλες.",
+        "The sheet has more than %(max)s columns.",
     ),
     "sheet.too_complex": (
-        "Η ανάγνωση του αρχείου ξεπέρασε τα όρια ({seconds} δευτερόλεπτα, {memory_mb} MB "
+        "Η ανάγνωση του αρχείου ξεπέρασε τα όρια (%(seconds)s δευτερόλεπτα, %(memory_mb)s MB "
         "μνήμης): είναι κατεστραμμένο ή υπερβολικά περίπλοκο. Αποθηκεύστε το ξανά ως απλό "
         "xlsx ή csv.",
-        "Reading the file exceeded the limits ({seconds} seconds, {memory_mb} MB of memory): "
+        "Reading the file exceeded the limits (%(seconds)s seconds, %(memory_mb)s MB of memory): "
         "it is damaged or too complex. Save it again as a plain xlsx or csv.",
     ),
     "sheet.missing_column": (
-        "Λείπει η στήλη «{column}».",
-        "The column “{column}” is missing.",
+        "Λείπει η στήλη «%(column)s».",
+        "The column “%(column)s” is missing.",
     ),
     "sheet.duplicate_column": (
-        "Η στήλη «{column}» εμφανίζεται δύο φορές.",
-        "The column “{column}” appears twice.",
+        "Η στήλη «%(column)s» εμφανίζεται δύο φορές.",
+        "The column “%(column)s” appears twice.",
     ),
     "sheet.unknown_column": (
-        "Η στήλη «{column}» δεν αναγνωρίζεται και αγνοείται.",
-        "The column “{column}” is not recognised and is ignored.",
+        "Η στήλη «%(column)s» δεν αναγνωρίζεται και αγνοείται.",
+        "The column “%(column)s” is not recognised and is ignored.",
     ),
     "sheet.not_clean": (
         "Το φύλλο έχει σφάλματα και δεν μπορεί να εφαρμοστεί· διορθώστε τα και ανεβάστε το ξανά.",
@@ -63,31 +63,31 @@ MESSAGES = {
         "The sheet is already being applied; wait for it to finish.",
     ),
     "row.duplicate": (
-        "Η τιμή «{value}» εμφανίζεται σε περισσότερες γραμμές του φύλλου ({rows}).",
-        "The value “{value}” appears in more than one row of the sheet ({rows}).",
+        "Η τιμή «%(value)s» εμφανίζεται σε περισσότερες γραμμές του φύλλου (%(rows)s).",
+        "The value “%(value)s” appears in more than one row of the sheet (%(rows)s).",
     ),
     "username.missing_surname": (
-        "Το όνομα χρήστη «{value}» πρέπει να περιέχει ολόκληρο το επώνυμο «{surname}». "
-        "Ελεύθερες προτάσεις: {suggestions}.",
-        "The username “{value}” must contain the full surname “{surname}”. "
-        "Free suggestions: {suggestions}.",
+        "Το όνομα χρήστη «%(value)s» πρέπει να περιέχει ολόκληρο το επώνυμο «%(surname)s». "
+        "Ελεύθερες προτάσεις: %(suggestions)s.",
+        "The username “%(value)s” must contain the full surname “%(surname)s”. "
+        "Free suggestions: %(suggestions)s.",
     ),
     "kind.invalid": (
-        "Η κατηγορία «{value}» δεν αναγνωρίζεται· γράψτε «ΔΠΜΣ» ή «Διδακτορικό».",
-        "The kind “{value}” is not recognised; write “postgraduate” or “PhD”.",
+        "Η κατηγορία «%(value)s» δεν αναγνωρίζεται· γράψτε «ΔΠΜΣ» ή «Διδακτορικό».",
+        "The kind “%(value)s” is not recognised; write “postgraduate” or “PhD”.",
     ),
     "field.too_long": (
-        "Η τιμή είναι πολύ μεγάλη (έως {max} χαρακτήρες).",
-        "The value is too long (at most {max} characters).",
+        "Η τιμή είναι πολύ μεγάλη (έως %(max)s χαρακτήρες).",
+        "The value is too long (at most %(max)s characters).",
     ),
     "name.invalid": (
-        "Το όνομα «{value}» δεν περιέχει γράμματα ή περιέχει ψηφία.",
-        "The name “{value}” has no letters or contains digits.",
+        "Το όνομα «%(value)s» δεν περιέχει γράμματα ή περιέχει ψηφία.",
+        "The name “%(value)s” has no letters or contains digits.",
     ),
     "registration.in_use": (
-        "Ο αριθμός μητρώου «{value}» ανήκει σε προπτυχιακή ιδιότητα της σχολής· ο "
+        "Ο αριθμός μητρώου «%(value)s» ανήκει σε προπτυχιακή ιδιότητα της σχολής· ο "
         "μεταπτυχιακός ή διδακτορικός φοιτητής χρειάζεται δικό του αριθμό μητρώου.",
-        "The registration number “{value}” belongs to an undergraduate affiliation of the "
+        "The registration number “%(value)s” belongs to an undergraduate affiliation of the "
         "school; the postgraduate or PhD student needs a registration number of their own.",
     ),
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kleidi.language import pick
 from kleidi.text import match_key
 
 PROVISIONING = "provisioning"
@@ -304,5 +305,4 @@ def find_header(rows: list[tuple[int, list]], kind: str) -> tuple[int, HeaderMap
 
 
 def label(name: str, language: str = "el") -> str:
-    greek, english = LABELS.get(name, (name, name))
-    return english if language == "en" else greek
+    return pick(LABELS.get(name, (name, name)), language)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import python_calamine
 from django.conf import settings
 
+from kleidi.errors import CodedError
+
 Cell = str | dt.date
 
 MAX_COLUMNS = 200
@@ -46,13 +48,8 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-class SheetError(Exception):
-    """A sheet-level problem: a stable code and its message parameters."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class SheetError(CodedError):
+    """A sheet-level problem: one of the coded errors (sheets/errors.py), with its params."""
 
 
 @dataclass

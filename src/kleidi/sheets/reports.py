@@ -18,6 +18,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kleidi.language import resolve
 from kleidi.sheets import headers
 from kleidi.sheets.reader import SheetError, read_sheet
 from kleidi.sheets.validation import render
@@ -72,7 +73,7 @@ def _save(workbook) -> bytes:
 
 def results_workbook(content: bytes, result: dict, language: str = "el") -> bytes:
     """The uploaded rows with each row's outcome and errors, erroneous cells highlighted."""
-    lang = "en" if language == "en" else "el"
+    lang = resolve(language)
     kind = result.get("kind", "")
     sheet_kind = headers.RENEWAL if kind == "renewal" else headers.PROVISIONING
     wb = openpyxl.Workbook()

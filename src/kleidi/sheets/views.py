@@ -13,12 +13,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kleidi.accounts.selectors import can_act_for_school, schools_for
 from kleidi.errors import message
+from kleidi.language import resolve
 from kleidi.request import client_ip
 from kleidi.sheets import headers, reports, services
 from kleidi.sheets.forms import UploadForm
@@ -168,7 +168,7 @@ def detail(request, pk):
     actions = defaultdict(int)
     for outcome in result.get("outcomes", []):
         actions[outcome["action"]] += 1
-    labels = reports.ACTION_LABELS["en" if get_language().startswith("en") else "el"]
+    labels = reports.ACTION_LABELS[resolve()]
     return render(
         request,
         "sheets/detail.html",
@@ -253,7 +253,7 @@ def status(request, pk):
 @require_GET
 def results(request, pk):
     upload = _upload_for(request, pk)
-    content = reports.results_workbook(bytes(upload.content), upload.result or {}, get_language())
+    content = reports.results_workbook(bytes(upload.content), upload.result or {}, resolve())
     return _download(content, f"kleidi-results-{upload.pk}.xlsx")
 
 

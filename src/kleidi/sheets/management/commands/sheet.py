@@ -48,6 +48,7 @@ def as_json(result: Result, language: str | None = None) -> dict:
                 "code": e["code"],
                 "message": render(e, language),
                 "value": e.get("value", ""),
+                "params": e.get("params") or {},
             }
             for e in result.errors
         ],

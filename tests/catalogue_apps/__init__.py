@@ -1,0 +1,1 @@
+"""Two throw-away apps that prove the error catalogue is found through the app registry."""

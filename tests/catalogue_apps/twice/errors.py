@@ -1,0 +1,5 @@
+"""A code that credentials/errors.py already defines."""
+
+MESSAGES = {
+    "login.failed": ("Λάθος.", "Wrong."),
+}
