@@ -36,7 +36,7 @@ def test_bad_input_never_raises(text):
     assert isinstance(username_contains_surname(text, text), bool)
     assert isinstance(username_contains_surname("abc", text, text), bool)
     assert isinstance(lookalikes(text), list)
-    assert isinstance(suggest_usernames(text, text, lambda name: False), list)
+    assert isinstance(suggest_usernames(text, text, max_length=32, accept=lambda name: True), list)
     assert 0 <= estimate(text, [text, text]).score <= 4
 
 

@@ -68,7 +68,13 @@ def test_r10_username_form_of_nfd_matches_nfc_surname(surname):
 def test_r10_suggestions_pass_r10_and_are_free(given_name, surname, taken, limit):
     for base in list(taken)[:3]:
         taken.add(username_form(surname) + base[:1])
-    names = suggest_usernames(given_name, surname, taken.__contains__, limit)
+    names = suggest_usernames(
+        given_name,
+        surname,
+        max_length=32,
+        accept=lambda n: USERNAME.fullmatch(n) is not None and n not in taken,
+        limit=limit,
+    )
     assert len(names) <= limit
     assert len(set(names)) == len(names)
     for name in names:

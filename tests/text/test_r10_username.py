@@ -11,9 +11,16 @@ from kleidi.text.greek import (
     username_form,
 )
 
+USERNAME = re.compile(r"[a-z][a-z0-9]{2,31}")
+
 
 def never_taken(name: str) -> bool:
     return False
+
+
+def free(is_taken):
+    """A caller's policy: the default syntax (3-32 characters) and not taken."""
+    return lambda name: USERNAME.fullmatch(name) is not None and not is_taken(name)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +116,7 @@ def test_r10_username_contains_surname_too_long_is_false():
 
 
 def test_r10_suggestions_in_documented_order():
-    names = suggest_usernames("Γιώργος", "Παπαδόπουλος", never_taken)
+    names = suggest_usernames("Γιώργος", "Παπαδόπουλος", max_length=32, accept=free(never_taken))
     assert names == [
         "gpapadopoulos",
         "giorgospapadopoulos",
@@ -121,7 +128,9 @@ def test_r10_suggestions_in_documented_order():
 
 def test_r10_suggestions_skip_taken_names():
     taken = {"gpapadopoulos", "papadopoulosg", "gpapadopoulos2"}
-    names = suggest_usernames("Γιώργος", "Παπαδόπουλος", taken.__contains__, limit=3)
+    names = suggest_usernames(
+        "Γιώργος", "Παπαδόπουλος", max_length=32, accept=free(taken.__contains__), limit=3
+    )
     assert names == ["giorgospapadopoulos", "gpapadopoulos3", "gpapadopoulos4"]
 
 
@@ -129,15 +138,20 @@ def test_r10_suggestions_respect_limit_and_reserved_patterns():
     def taken(name):
         return bool(re.fullmatch(r"[a-z]{2}\d+", name))
 
-    assert suggest_usernames("Ελένη", "Ου", taken, limit=2) == ["eou", "eleniou"]
-    assert suggest_usernames("Ελένη", "Ου", never_taken, limit=0) == []
+    assert suggest_usernames("Ελένη", "Ου", max_length=32, accept=free(taken), limit=2) == [
+        "eou",
+        "eleniou",
+    ]
+    assert suggest_usernames("Ελένη", "Ου", max_length=32, accept=free(never_taken), limit=0) == []
 
 
 def test_r10_suggestions_truncate_given_name_keep_surname():
     surname = "Παπαδοπούλου-Κωνσταντινοπούλου"
     form = username_form(surname)
     assert len(form) == 29
-    names = suggest_usernames("Αικατερίνη", surname, never_taken, limit=3 + 98 + 1)
+    names = suggest_usernames(
+        "Αικατερίνη", surname, max_length=32, accept=free(never_taken), limit=3 + 98 + 1
+    )
     assert all(len(n) <= 32 for n in names)
     assert all(form in n for n in names)
     assert names[:3] == ["a" + form, "aik" + form, form + "a"]
@@ -149,15 +163,40 @@ def test_r10_suggestions_truncate_given_name_keep_surname():
 
 def test_r10_suggestions_surname_longer_than_32_is_empty():
     surname = "Παπαδοπούλου-Κωνσταντινοπούλου-Ευαγγελάτου"
-    assert suggest_usernames("Μαρία", surname, never_taken) == []
+    assert suggest_usernames("Μαρία", surname, max_length=32, accept=free(never_taken)) == []
 
 
 def test_r10_suggestions_when_everything_is_taken_end():
-    assert suggest_usernames("Γιώργος", "Παπαδόπουλος", lambda name: True) == []
+    assert (
+        suggest_usernames("Γιώργος", "Παπαδόπουλος", max_length=32, accept=free(lambda name: True))
+        == []
+    )
+
+
+def test_r7_suggestions_fit_a_configured_maximum():
+    names = suggest_usernames(
+        "Γιώργος", "Παπαδόπουλος", max_length=13, accept=free(never_taken), limit=12
+    )
+    assert names[:3] == ["gpapadopoulos", "papadopoulosg", "papadopoulos2"]
+    assert all(len(n) <= 13 for n in names)
+    assert (
+        suggest_usernames("Γιώργος", "Παπαδόπουλος", max_length=11, accept=free(never_taken)) == []
+    )
+
+
+def test_r7_suggestions_ask_the_callers_policy_for_every_name():
+    asked = []
+
+    def accept(name):
+        asked.append(name)
+        return name.endswith("3")
+
+    assert suggest_usernames("Ιω", "Βλάχος", max_length=32, accept=accept, limit=1) == ["ivlachos3"]
+    assert asked == ["ivlachos", "iovlachos", "vlachosi", "ivlachos2", "ivlachos3"]
 
 
 def test_r10_suggestions_without_given_name():
-    assert suggest_usernames("", "Βλάχος", never_taken, limit=3) == [
+    assert suggest_usernames("", "Βλάχος", max_length=32, accept=free(never_taken), limit=3) == [
         "vlachos",
         "vlachos2",
         "vlachos3",

@@ -124,10 +124,8 @@ def create_accounts(
     in one query; then each account is audited and announced, and those whose
     person has an external email are welcomed (R3) together.
     """
-    names = [usernames.normalise(spec.username) for spec in specs]
-    for spec, name in zip(specs, names, strict=True):
-        usernames.check_syntax(name)
-        usernames.check_pattern_for_kind(name, spec.kind)
+    policy = usernames.username_policy()
+    names = [policy.check(spec.username, spec.kind) for spec in specs]
     already = usernames.taken(names)
     seen: set[str] = set()
     for name in names:

@@ -425,48 +425,51 @@ def username_contains_surname(
 # --------------------------------------------------------------------------
 # Username suggestions
 
-USERNAME_MIN = 3
-USERNAME_MAX = 32
-_USERNAME_SYNTAX = re.compile("[a-z][a-z0-9]{2,31}")
 #: How many numbered variants are tried before giving up.
 MAX_NUMBERED_ATTEMPTS = 1000
 
 
-def _candidates(given: str, surname: str):
+def _candidates(given: str, surname: str, max_length: int):
     """Yield username candidates in the documented order, unchecked."""
     initial = given[:1]
     yield initial + surname
-    yield given[: max(USERNAME_MAX - len(surname), 1)] + surname
+    yield given[: max(max_length - len(surname), 1)] + surname
     yield surname + initial
     for n in range(2, MAX_NUMBERED_ATTEMPTS + 2):
         digits = str(n)
-        room = USERNAME_MAX - len(digits)
+        room = max_length - len(digits)
         base = initial + surname if len(initial + surname) <= room else surname
         yield base + digits
 
 
 def suggest_usernames(
-    given: str, surname: str, is_taken: Callable[[str], bool], limit: int = 5
+    given: str,
+    surname: str,
+    *,
+    max_length: int,
+    accept: Callable[[str], bool],
+    limit: int = 5,
 ) -> list[str]:
     """Free, valid usernames that satisfy R10, best first.
 
     Order: ``gpapadopoulos``, ``giorgospapadopoulos``, ``papadopoulosg``,
     then ``gpapadopoulos2``, ``gpapadopoulos3`` ... The given name is cut
-    when the result would exceed 32 characters; the surname never is, so a
-    surname whose ELOT form alone is longer than 32 characters (or has no
-    letters) yields an empty list: such a username must be chosen by hand.
-    ``is_taken`` may also reject reserved names (R5, R11).
+    when the result would exceed ``max_length``; the surname never is, so a
+    surname whose ELOT form alone is longer (or has no letters) yields an
+    empty list: such a username must be chosen by hand. ``accept`` is the
+    caller's username policy (syntax, reserved names, taken names: R5, R7,
+    R11), so this module needs no settings.
     """
     given_form, surname_form = username_form(given), username_form(surname)
-    if not surname_form or len(surname_form) > USERNAME_MAX or limit <= 0:
+    if not surname_form or len(surname_form) > max_length or limit <= 0:
         return []
     found: list[str] = []
     seen: set[str] = set()
-    for name in _candidates(given_form, surname_form):
-        if name in seen or not _USERNAME_SYNTAX.fullmatch(name):
+    for name in _candidates(given_form, surname_form, max_length):
+        if name in seen or len(name) > max_length:
             continue
         seen.add(name)
-        if not is_taken(name):
+        if accept(name):
             found.append(name)
             if len(found) >= limit:
                 break

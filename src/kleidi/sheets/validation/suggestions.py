@@ -11,22 +11,27 @@ def suggest(rows: list[Row], in_sheet: set[str]) -> None:
     """R10's free suggestions, with one bulk query for every candidate of every row."""
     if not rows:
         return
-    candidates: dict[int, list[str]] = {}
+    policy = usernames.username_policy()
     wanted: set[str] = set()
     for row in rows:
-        names = suggest_usernames(
-            row.values.get("given_name", ""), row.values["surname"], lambda _n: False, limit=8
+        wanted.update(
+            suggest_usernames(
+                row.values.get("given_name", ""),
+                row.values["surname"],
+                max_length=policy.max_length,
+                accept=lambda name, kind=row.kind: policy.accepts(name, kind),
+                limit=8,
+            )
         )
-        candidates[row.number] = names
-        wanted.update(names)
     taken = usernames.taken(wanted) | in_sheet
-
-    def is_taken(name: str) -> bool:
-        return name in taken or usernames.is_undergraduate_pattern(name)
 
     for row in rows:
         suggestions = suggest_usernames(
-            row.values.get("given_name", ""), row.values["surname"], is_taken, limit=3
+            row.values.get("given_name", ""),
+            row.values["surname"],
+            max_length=policy.max_length,
+            accept=lambda name, kind=row.kind: name not in taken and policy.accepts(name, kind),
+            limit=3,
         )
         row.error(
             "username",
