@@ -1,4 +1,4 @@
-"""One username policy (R5, R7, R11) configured once and obeyed by every caller.
+"""One username policy (R5, R7, R11) configured once and obeyed by every caller; one R17 rule.
 
 Each test configures the policy (4–12 characters, digits only at the end, another
 undergraduate pattern) and asks a different caller: the account service, the
@@ -6,15 +6,17 @@ sheets' dry run and its suggestions, renewal, the templates' help text and the
 undergraduate names of the registry feed.
 """
 
+import datetime as dt
 import os
 import subprocess
 import sys
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from kleidi.accounts import services
-from kleidi.accounts.models import AccountKind
+from kleidi.accounts.models import AccountKind, AccountState
 from kleidi.accounts.usernames import username_policy, validate_new_username
 from kleidi.config import ConfigError
 from kleidi.errors import message
@@ -228,3 +230,53 @@ def test_r7_contradictory_settings_stop_start_up(tmp_path):
     )
     assert result.returncode != 0
     assert "KLEIDI_USERNAME_REGEX: allows 3–6 characters" in result.stderr
+
+
+# ---------------------------------------------------------------- R17, one rule
+
+
+CASES = [
+    (AccountKind.PHD, None, True),
+    (AccountKind.PHD, "disable", False),
+    (AccountKind.PHD, "retire", False),
+    (AccountKind.UNDERGRADUATE, None, False),
+]
+
+
+def _prepare(account, helpdesk, kind, action):
+    if kind == AccountKind.UNDERGRADUATE:
+        return account("el24001")
+    target = account("kbakogianni")
+    if action == "disable":
+        services.disable_account(target, actor=helpdesk)
+    elif action == "retire":
+        services.retire_account(target, actor=helpdesk)
+    return account("kbakogianni")
+
+
+@pytest.mark.parametrize(("kind", "action", "allowed"), CASES)
+def test_r17_one_reactivation_rule_for_service_and_sheet(demo, account, kind, action, allowed):
+    target = _prepare(account, account("helpdesk"), kind, action)
+    assert services.can_reactivate(target) is allowed
+
+    row = person_row(
+        1,
+        username=target.username,
+        surname=target.person.surname,
+        given_name=target.person.given_name,
+        father_name=target.person.father_name,
+        mother_name=target.person.mother_name,
+        external_email=target.person.external_email,
+    )
+    refused = "account.not_reactivatable" in errors_at(sheet([row], kind="phd"), 2, "username")
+    if kind == AccountKind.UNDERGRADUATE:
+        # The sheet stops an undergraduate name earlier, at its pattern (R11).
+        refused = refused or "username.undergraduate_pattern" in errors_at(sheet([row]), 2)
+    assert refused is not allowed
+
+    expiry = timezone.now() + dt.timedelta(days=30)
+    if allowed:
+        assert services.reactivate_account(target, expires_at=expiry).state == AccountState.PENDING
+    else:
+        code, _ = refusal(services.reactivate_account, target, expires_at=expiry)
+        assert code == "account.not_reactivatable"
