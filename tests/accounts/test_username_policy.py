@@ -10,13 +10,15 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from kleidi.accounts import services
-from kleidi.accounts.models import AccountKind, AccountState
+from kleidi.accounts.models import Account, AccountKind, AccountState
 from kleidi.accounts.usernames import username_policy, validate_new_username
 from kleidi.config import ConfigError
 from kleidi.errors import message
@@ -280,3 +282,16 @@ def test_r17_one_reactivation_rule_for_service_and_sheet(demo, account, kind, ac
     else:
         code, _ = refusal(services.reactivate_account, target, expires_at=expiry)
         assert code == "account.not_reactivatable"
+
+
+@pytest.mark.parametrize("name", ["ops", "ops-khy"])
+def test_r7_createsuperuser_obeys_the_configured_policy(policy, name):
+    code, params = refusal(Account.objects.create_superuser, name, "ocean river candle mountain")
+    assert (code, params["min"], params["max"]) == ("username.syntax", 4, 12)
+    assert not Account.objects.filter(username=name).exists()
+
+
+def test_r7_createsuperuser_command_refuses_a_name_outside_the_policy(db):
+    with pytest.raises(CommandError, match="ops-khy"):
+        call_command("createsuperuser", "--noinput", "--username", "Ops-KHY", stdout=StringIO())
+    assert not Account.objects.filter(username__iexact="ops-khy").exists()
