@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kleidi.portal.context_processors.kleidi",
+                "kleidi.accounts.context_processors.username_policy",
             ],
         },
     },
@@ -253,8 +254,12 @@ TASK_ORPHAN_SECONDS = env_int("KLEIDI_TASK_ORPHAN_SECONDS", 3600, minimum=60)
 # R1: institutional domains are refused as external email (subdomains too).
 INSTITUTIONAL_DOMAINS = env_domains("INSTITUTIONAL_DOMAINS", ["ntua.gr"])
 
-# R5, R7: username policy.
-USERNAME_REGEX = env_regex("KLEIDI_USERNAME_REGEX", r"^[a-z][a-z0-9]{2,31}$")
+# R5, R7: username policy (kleidi.accounts.usernames builds it and refuses
+# values that contradict each other). The lengths are set here, the regex
+# says which characters.
+USERNAME_MIN_LENGTH = env_int("KLEIDI_USERNAME_MIN_LENGTH", 3, minimum=1)
+USERNAME_MAX_LENGTH = env_int("KLEIDI_USERNAME_MAX_LENGTH", 32, minimum=1)
+USERNAME_REGEX = env_regex("KLEIDI_USERNAME_REGEX", r"^[a-z][a-z0-9]*$")
 UNDERGRADUATE_USERNAME_TEMPLATE = env_str(
     "KLEIDI_UNDERGRADUATE_USERNAME_TEMPLATE", "{prefix}{last5}"
 )

@@ -71,8 +71,8 @@ def test_r7_username_syntax_accepted(name):
 
 
 def test_r5_undergraduate_username_from_template():
-    assert usernames.undergraduate_username("el", "03118123") == "el18123"
-    assert usernames.undergraduate_username("ch", "05121042") == "ch21042"
+    assert usernames.username_policy().undergraduate_username("el", "03118123") == "el18123"
+    assert usernames.username_policy().undergraduate_username("ch", "05121042") == "ch21042"
 
 
 def test_r5_r11_undergraduate_pattern_reserved_for_undergraduates():

@@ -235,6 +235,8 @@ def test_errors_doc_matches_catalogue():
         ("INSTITUTIONAL_DOMAINS", "ntua.gr,not a domain"),
         ("KLEIDI_RESET_DISCLOSE_MISMATCH", "perhaps"),
         ("KLEIDI_UNDERGRADUATE_USERNAME_REGEX", "([a-z"),
+        ("KLEIDI_USERNAME_MAX_LENGTH", "65"),
+        ("KLEIDI_USERNAME_REGEX", "^[a-z][a-z0-9]{2,5}$"),
     ],
 )
 def test_bad_configuration_stops_startup_naming_the_variable(tmp_path, variable, value):

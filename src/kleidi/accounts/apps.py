@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "kleidi.accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        """Build the username policy now, so contradictory settings stop start-up."""
+        from kleidi.accounts.usernames import username_policy
+
+        username_policy()

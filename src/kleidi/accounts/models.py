@@ -75,9 +75,14 @@ class AccountManager(BaseUserManager):
         return self.get(username__iexact=username)
 
     def create_superuser(self, username, password=None, **extra):
-        """`kleidi createsuperuser` makes a helpdesk operator (the console's top role)."""
+        """`kleidi createsuperuser` makes a helpdesk operator (the console's top role).
+
+        Its name passes the username policy like every other new name (R7).
+        """
+        from kleidi.accounts.usernames import validate_new_username  # it imports this module
+
         account = self.model(
-            username=username.lower(),
+            username=validate_new_username(username, AccountKind.STAFF),
             kind=AccountKind.STAFF,
             state=AccountState.ACTIVE,
             role=StaffRole.HELPDESK,

@@ -124,10 +124,8 @@ def create_accounts(
     in one query; then each account is audited and announced, and those whose
     person has an external email are welcomed (R3) together.
     """
-    names = [usernames.normalise(spec.username) for spec in specs]
-    for spec, name in zip(specs, names, strict=True):
-        usernames.check_syntax(name)
-        usernames.check_pattern_for_kind(name, spec.kind)
+    policy = usernames.username_policy()
+    names = [policy.check(spec.username, spec.kind) for spec in specs]
     already = usernames.taken(names)
     seen: set[str] = set()
     for name in names:
@@ -238,6 +236,19 @@ def retire_account(account: Account, *, actor=None, reason: str = "", client_ip=
     )
 
 
+def can_reactivate(account: Account) -> bool:
+    """R6, R17: may this earlier account come back for its person?
+
+    Undergraduate and retired accounts never do; a disabled one is the
+    helpdesk's call (it enables the account first). Every caller asks here:
+    the sheets' dry run and `reactivate_account`.
+    """
+    return account.kind != AccountKind.UNDERGRADUATE and account.state not in (
+        S.RETIRED,
+        S.DISABLED,
+    )
+
+
 @transaction.atomic
 def reactivate_account(
     account: Account,
@@ -254,7 +265,7 @@ def reactivate_account(
     sets a new one through the link (docs/lifecycle.md says why).
     """
     account = _locked(account)
-    if account.state == S.RETIRED or account.kind == AccountKind.UNDERGRADUATE:
+    if not can_reactivate(account):
         raise error("account.not_reactivatable", value=account.username)
     account.expires_at = expires_at
     fields = ["expires_at", "password"]

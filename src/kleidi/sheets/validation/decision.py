@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from kleidi.accounts.models import Account, AccountKind, AccountState
-from kleidi.accounts.services import check_renewal, end_of_day
+from kleidi.accounts.services import can_reactivate, check_renewal, end_of_day
 from kleidi.people.correlation import Identity, Match, registration_key
 from kleidi.people.correlation import same_names as names_match
 from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
@@ -95,11 +95,7 @@ def decide(row: Row, sheet: Lookups) -> Plan | None:
             {"value": row.values.get("registration_number", "")},
         )
         return None
-    if account is not None and (
-        account.kind == AccountKind.UNDERGRADUATE
-        or account.state in (AccountState.RETIRED, AccountState.DISABLED)
-    ):
-        # R6, R17: retired accounts never come back; a disabled one is the helpdesk's call.
+    if account is not None and not can_reactivate(account):
         row.error("username", "account.not_reactivatable", {"value": account.username})
         return None
     if row.errors or row.missing_surname or row.end_date is None or not row.kind:
