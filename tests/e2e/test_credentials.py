@@ -7,7 +7,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from kleidi.notifications.models import OutboxMessage
-from kleidi.notifications.services import outgoing
+from tests.credentials.conftest import delivered, links_in
 
 pytestmark = [pytest.mark.e2e]
 
@@ -25,12 +25,12 @@ def members(transactional_db, demo):
     cache.clear()
 
 
-def link_from_outbox(template: str, to: str) -> str:
+def link_from_mail(template: str, to: str) -> str:
+    """The link of the newest `template` message to `to`, from the mail delivery sends."""
     message = OutboxMessage.objects.filter(template=template, to=to).order_by("-pk").first()
     assert message is not None, f"no {template} message to {to}"
-    links = set(LINK.findall(outgoing(message)[0]))
-    assert len(links) == 1
-    return links.pop()
+    (link,) = links_in(delivered(message), LINK)
+    return link
 
 
 def tab_to(page, name: str, limit: int = 40) -> None:
@@ -51,7 +51,7 @@ def test_r23_r25_r26_forgot_password_flow_in_the_browser(page, live_server, memb
     expect(page.locator("h1")).to_have_text("Ελέγξτε τη γραμματοθυρίδα σας")
     expect(page.locator("main")).to_contain_text("ανεπιθύμητης αλληλογραφίας")
 
-    link = link_from_outbox("reset", EMAIL)
+    link = link_from_mail("reset", EMAIL)
     page.goto(link)
     expect(page).to_have_url(f"{live_server.url}/password/set/")
     expect(page.locator("h1")).to_have_text("Ορίστε νέο κωδικό")
@@ -94,7 +94,7 @@ def test_r25_keyboard_only(page, live_server, members):
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Ελέγξτε τη γραμματοθυρίδα σας")
 
-    page.goto(link_from_outbox("reset", "giannis.georgiou@example.com"))
+    page.goto(link_from_mail("reset", "giannis.georgiou@example.com"))
     expect(page.locator("h1")).to_have_text("Ενεργοποίηση λογαριασμού")
     tab_to(page, "new_password1")
     page.keyboard.type(STRONG)
@@ -118,7 +118,7 @@ def test_r25_without_javascript_the_server_checks(browser, live_server, members,
         page.fill("input[name=username]", "gpapadopoulos")
         page.fill("input[name=email]", EMAIL)
         page.click("button[type=submit].primary")
-        page.goto(link_from_outbox("reset", EMAIL))
+        page.goto(link_from_mail("reset", EMAIL))
         second = page.locator("input[name=new_password2]")
         expect(second).to_be_enabled()
         page.fill("input[name=new_password1]", WEAK)
