@@ -13,6 +13,7 @@ from kleidi.audit.models import AuditEvent
 from kleidi.errors import codes_of
 from kleidi.notifications.models import OutboxMessage
 from kleidi.people.models import Person
+from tests.audit import seen
 
 pytestmark = pytest.mark.django_db
 
@@ -86,15 +87,30 @@ def test_r5_r11_undergraduate_pattern_reserved_for_undergraduates():
     assert usernames.validate_new_username("el18123", AccountKind.UNDERGRADUATE) == "el18123"
 
 
-def test_r22_create_account_is_pending_and_audited():
+def test_r22_create_account_is_pending_and_audited(demo, account):
     person = make_person()
-    account = services.create_account(
-        username="ndokimastikos", kind=AccountKind.POSTGRADUATE, person=person
+    expiry = services.end_of_day(dt.date(2030, 6, 30))
+    created = services.create_account(
+        username="ndokimastikos",
+        kind=AccountKind.POSTGRADUATE,
+        person=person,
+        school=account("gpapadopoulos").school,
+        expires_at=expiry,
+        actor=account("grammateiael"),
+        client_ip="192.0.2.7",
     )
-    assert account.state == AccountState.PENDING
-    assert not account.has_usable_password()
-    event = AuditEvent.objects.get(action="account.created", target_id=str(account.pk))
-    assert event.details["kind"] == "postgraduate"
+    assert created.state == AccountState.PENDING
+    assert not created.has_usable_password()
+    event = AuditEvent.objects.get(action="account.created", target_id=str(created.pk))
+    assert seen(event) == {
+        "action": "account.created",
+        "actor": "grammateiael",
+        "actor_name": "grammateiael",
+        "client_ip": "192.0.2.7",
+        "target": "account:ndokimastikos",
+        "school": "el",
+        "details": {"kind": "postgraduate", "expires_at": "2030-07-01T00:00:00+03:00"},
+    }
 
 
 def test_r6_retired_is_final(demo, account):
@@ -122,24 +138,42 @@ def test_r22_every_transition_audited(demo, account):
     helpdesk = account("helpdesk")
     target = account("gpapadopoulos")
     before = AuditEvent.objects.count()
-    services.disable_account(target, actor=helpdesk, reason="lost laptop")
-    services.enable_account(target, actor=helpdesk)
+    address = "192.0.2.5"
+    services.disable_account(target, actor=helpdesk, reason="lost laptop", client_ip=address)
+    services.enable_account(target, actor=helpdesk, client_ip=address)
     services.expire_account(target)
-    services.retire_account(target, actor=helpdesk)
-    events = list(
-        AuditEvent.objects.filter(target_id=str(target.pk))
-        .order_by("pk")
-        .values_list("action", "details")
-    )
+    services.retire_account(target, actor=helpdesk, reason="left", client_ip=address)
     assert AuditEvent.objects.count() == before + 4
-    assert [a for a, _ in events] == [
-        "account.disabled",
-        "account.enabled",
-        "account.expired",
-        "account.retired",
+    events = AuditEvent.objects.filter(target_id=str(target.pk)).order_by("pk")
+    by_helpdesk = {"actor": "helpdesk", "actor_name": "helpdesk", "client_ip": address}
+    by_system = {"actor": None, "actor_name": "system", "client_ip": None}
+    on_member = {"target": "account:gpapadopoulos", "school": "el"}
+    assert [seen(e) for e in events] == [
+        {
+            "action": "account.disabled",
+            **by_helpdesk,
+            **on_member,
+            "details": {"from": "active", "to": "disabled", "reason": "lost laptop"},
+        },
+        {
+            "action": "account.enabled",
+            **by_helpdesk,
+            **on_member,
+            "details": {"from": "disabled", "to": "active"},
+        },
+        {
+            "action": "account.expired",
+            **by_system,
+            **on_member,
+            "details": {"from": "active", "to": "expired"},
+        },
+        {
+            "action": "account.retired",
+            **by_helpdesk,
+            **on_member,
+            "details": {"from": "expired", "to": "retired", "reason": "left"},
+        },
     ]
-    assert events[0][1] == {"from": "active", "to": "disabled", "reason": "lost laptop"}
-    assert events[1][1]["to"] == "active"
 
 
 def test_r22_invalid_transition_refused_and_nothing_written(demo, account):
@@ -182,10 +216,27 @@ def test_r21_reminders_sent_once_to_member_and_supervisor(demo, account):
 def test_r20_renewal_reenables_expired_and_tells_member(demo, account):
     target = account("kbakogianni")
     new_expiry = services.local_today() + dt.timedelta(days=365)
-    services.renew_account(target, new_expiry=new_expiry, actor=account("grammateiael"))
+    old_expiry = target.expires_at
+    services.renew_account(
+        target, new_expiry=new_expiry, actor=account("grammateiael"), client_ip="192.0.2.8"
+    )
     target.refresh_from_db()
     assert target.state == AccountState.ACTIVE
     assert target.expires_at == services.end_of_day(new_expiry)
+    assert seen(AuditEvent.objects.get(action="account.renewed")) == {
+        "action": "account.renewed",
+        "actor": "grammateiael",
+        "actor_name": "grammateiael",
+        "client_ip": "192.0.2.8",
+        "target": "account:kbakogianni",
+        "school": "el",
+        "details": {
+            "from": "expired",
+            "to": "active",
+            "old_expiry": old_expiry.isoformat(),
+            "new_expiry": services.end_of_day(new_expiry).isoformat(),
+        },
+    }
     message = OutboxMessage.objects.get(template="renewal")
     assert message.to == "katerina.bakogianni@example.com"
     assert "kbakogianni" in message.body_text
@@ -247,9 +298,15 @@ def test_r17_reactivation_keeps_username_new_expiry_pending(demo, account):
     assert target.expires_at == expiry
     assert target.state == AccountState.PENDING
     assert not target.has_usable_password()
-    assert AuditEvent.objects.filter(
-        action="account.reactivated", target_id=str(target.pk)
-    ).exists()
+    assert seen(AuditEvent.objects.get(action="account.reactivated")) == {
+        "action": "account.reactivated",
+        "actor": "grammateiael",
+        "actor_name": "grammateiael",
+        "client_ip": None,
+        "target": "account:kbakogianni",
+        "school": "el",
+        "details": {"from": "expired", "to": "pending", "expires_at": expiry.isoformat()},
+    }
 
 
 def test_r29_createsuperuser_makes_an_audited_helpdesk_operator():

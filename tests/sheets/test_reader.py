@@ -208,7 +208,7 @@ def test_r9_formulas_are_read_as_their_values_never_evaluated():
     wb.active.append(['=CONCATENATE("a","b")', '=HYPERLINK("http://evil","x")'])
     table = read_sheet(xlsx([], workbook=wb))
     # openpyxl stores no cached value: the cells read empty, never as the formula text.
-    assert table.rows[1:] == [] or all(c in ("", "ab", "x") for c in table.rows[1][1])
+    assert table.rows[1:] == []
 
 
 def test_r9_merged_cells_keep_the_value_in_the_first_cell_only():
