@@ -10,17 +10,17 @@ MESSAGES = {
         "The request must state its size (Content-Length).",
     ),
     "database.not_set_up": (
-        "Η βάση δεδομένων {database} δεν έχει ακόμα τους πίνακες του Kleidi "
-        "(ή δεν είναι ενημερωμένη). Τρέξτε πρώτα: {command}. Για τα δεδομένα "
+        "Η βάση δεδομένων %(database)s δεν έχει ακόμα τους πίνακες του Kleidi "
+        "(ή δεν είναι ενημερωμένη). Τρέξτε πρώτα: %(command)s. Για τα δεδομένα "
         "της επίδειξης: `kleidi demo --seed-only` μία φορά, και μετά `kleidi --demo ...`.",
-        "The database {database} does not have Kleidi's tables yet (or is not up "
-        "to date). Run first: {command}. For the demo's data instead: "
+        "The database %(database)s does not have Kleidi's tables yet (or is not up "
+        "to date). Run first: %(command)s. For the demo's data instead: "
         "`kleidi demo --seed-only` once, then `kleidi --demo ...`.",
     ),
     "database.demo_not_set_up": (
-        "Η βάση δεδομένων της επίδειξης {database} δεν έχει ακόμα τους πίνακες του "
+        "Η βάση δεδομένων της επίδειξης %(database)s δεν έχει ακόμα τους πίνακες του "
         "Kleidi (ή δεν είναι ενημερωμένη). Τρέξτε πρώτα: kleidi demo --seed-only.",
-        "The demo's database {database} does not have Kleidi's tables yet (or is "
+        "The demo's database %(database)s does not have Kleidi's tables yet (or is "
         "not up to date). Run first: kleidi demo --seed-only.",
     ),
 }
