@@ -68,7 +68,7 @@ def test_r27_hit_lets_exactly_the_limit_through_then_tells_when(store):
     with pytest.raises(ratelimit.RateLimited) as first:
         ratelimit.hit([limit], now=now)
     assert (first.value.scopes, first.value.retry_after, first.value.first) == (["probe"], 51, True)
-    assert first.value.minutes == 1
+    assert first.value.params == {"minutes": 1}
     with pytest.raises(ratelimit.RateLimited) as second:
         ratelimit.hit([limit], now=now)
     assert second.value.first is False
