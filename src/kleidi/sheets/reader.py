@@ -32,7 +32,6 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-import python_calamine
 from django.conf import settings
 
 Cell = str | dt.date
@@ -510,6 +509,8 @@ def _scan(archive: zipfile.ZipFile, name: str, cap: int, scanner, limits: Limits
 
 
 def _read_calamine(data: bytes, fmt: str, limits: Limits) -> Table:
+    import python_calamine  # on first use: `kleidi sheet ...` starts without it
+
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         index = _first_visible_index(workbook)
@@ -536,6 +537,8 @@ def _read_calamine(data: bytes, fmt: str, limits: Limits) -> Table:
 
 
 def _first_visible_index(workbook) -> int:
+    import python_calamine
+
     for index, meta in enumerate(workbook.sheets_metadata):
         if meta.visible == python_calamine.SheetVisibleEnum.Visible and (
             meta.typ == python_calamine.SheetTypeEnum.WorkSheet
