@@ -10,8 +10,6 @@ request warnings, and gunicorn's access log through `GunicornLogger`
 import logging
 import re
 
-from gunicorn.glogging import Logger
-
 LINK_PATH = re.compile(r"(/password/link/)[^/\s?#\"']+", re.IGNORECASE)
 MASK = "[masked]"
 
@@ -35,19 +33,33 @@ class MaskLinks(logging.Filter):
         return True
 
 
-class GunicornLogger(Logger):
-    """Gunicorn's logger: every access-log field masked, and its error log too.
+def __getattr__(name: str):
+    """`GunicornLogger`, built on first use: every `kleidi` command loads this module
+    through the logging settings, and only gunicorn's own processes need gunicorn."""
+    if name != "GunicornLogger":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    logger_class = _gunicorn_logger()
+    globals()[name] = logger_class
+    return logger_class
 
-    The error log names the request's URI when a request fails
-    ("Error handling request /password/link/...").
-    """
 
-    def setup(self, cfg):
-        super().setup(cfg)
-        self.error_log.addFilter(MaskLinks())
+def _gunicorn_logger():
+    from gunicorn.glogging import Logger
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {
-            key: mask(value) if isinstance(value, str) else value for key, value in atoms.items()
-        }
+    class GunicornLogger(Logger):
+        """Gunicorn's logger: every access-log field masked, and its error log too.
+
+        The error log names the request's URI when a request fails
+        ("Error handling request /password/link/...").
+        """
+
+        def setup(self, cfg):
+            super().setup(cfg)
+            self.error_log.addFilter(MaskLinks())
+
+        def atoms(self, resp, req, environ, request_time):
+            atoms = super().atoms(resp, req, environ, request_time)
+            return {key: mask(v) if isinstance(v, str) else v for key, v in atoms.items()}
+
+    GunicornLogger.__qualname__ = "GunicornLogger"
+    return GunicornLogger

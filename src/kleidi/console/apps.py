@@ -1,7 +1,7 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class ConsoleConfig(AppConfig):
+    """No models of its own: its admin classes show the other apps' models."""
+
     name = "kleidi.console"
-    verbose_name = _("Console")

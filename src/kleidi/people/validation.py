@@ -5,12 +5,14 @@ normalised value or raises a ValidationError with a stable code.
 """
 
 import re
+from functools import cache
 
-import phonenumbers
 from django.conf import settings
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from kleidi.errors import error
+
+# email-validator and phonenumbers are imported on first use, not with the
+# console's admin at every `kleidi` command's start (docs/performance.md).
 
 # The everyday shapes, decided without the full parsers: a bulk sheet checks
 # thousands of addresses and phones, and email-validator and phonenumbers were
@@ -33,12 +35,21 @@ def _plain_email(value: str) -> str | None:
     labels = domain.split(".")
     if any("--" in label for label in labels):  # IDNA's reserved and punycode labels
         return None
-    if any(domain == name or domain.endswith("." + name) for name in SPECIAL_USE_DOMAIN_NAMES):
+    if any(domain == name or domain.endswith("." + name) for name in _special_use_domains()):
         return None
     return f"{match.group('local')}@{domain}"
 
 
+@cache
+def _special_use_domains() -> tuple[str, ...]:
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+    return tuple(SPECIAL_USE_DOMAIN_NAMES)
+
+
 def _syntax_email(value: str) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
     plain = _plain_email(value)
     if plain is not None:
         return plain
@@ -90,6 +101,8 @@ def clean_mobile(value: str, region: str = "GR") -> str:
             return "+30" + greek.group("national")
     if raw.startswith("00"):
         raw = "+" + raw[2:]
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

@@ -28,7 +28,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import python_calamine
 from django.conf import settings
 
 from kleidi.errors import CodedError
@@ -180,6 +179,8 @@ def clean_cell(value) -> Cell:
 
 
 def _read_calamine(data: bytes, fmt: str, limits: Limits) -> Table:
+    import python_calamine  # on first use: `kleidi sheet ...` starts without it
+
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         index = _first_visible_index(workbook)
@@ -206,6 +207,8 @@ def _read_calamine(data: bytes, fmt: str, limits: Limits) -> Table:
 
 
 def _first_visible_index(workbook) -> int:
+    import python_calamine
+
     for index, meta in enumerate(workbook.sheets_metadata):
         if meta.visible == python_calamine.SheetVisibleEnum.Visible and (
             meta.typ == python_calamine.SheetTypeEnum.WorkSheet

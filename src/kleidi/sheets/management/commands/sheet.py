@@ -20,7 +20,7 @@ from kleidi.accounts.models import Account
 from kleidi.accounts.selectors import can_act_for_school
 from kleidi.errors import message
 from kleidi.people.models import School
-from kleidi.sheets import reports, services
+from kleidi.sheets import services
 from kleidi.sheets.models import SheetKind
 from kleidi.sheets.reader import SheetError
 from kleidi.sheets.validation import Result, render
@@ -168,6 +168,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(recovered)} interrupted applies")
 
     def _template(self, options):
+        from kleidi.sheets import reports  # openpyxl, only for the template
+
         kind = options["kind"]
         output = Path(options.get("output") or f"kleidi-{kind}.xlsx")
         output.write_bytes(reports.template_workbook(kind, max_years=settings.RENEWAL_MAX_YEARS))
