@@ -1,8 +1,11 @@
 """R10: the username contains the full surname; suggestions; R7 syntax of suggestions."""
 
+import itertools
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kleidi.text import suggest_usernames, username_contains_surname, username_form
 from kleidi.text.surname import MAX_SURNAME_CHARS
@@ -195,13 +198,20 @@ def test_r10_suggestions_without_given_name():
 
 
 def test_r10_compact_unit_patterns_accept_exactly_the_documented_spellings():
-    import itertools
+    from kleidi.text.elot743 import LETTERS
+    from kleidi.text.surname import ALTERNATIVES, _unit_pattern, spellings
 
-    from kleidi.text.surname import SPELLINGS, UNIT_REGEX
+    for unit in [*ALTERNATIVES, *LETTERS]:
+        accepted = spellings(unit)
+        letters = sorted(set("".join(accepted)))
+        candidates = {"".join(p) for n in range(4) for p in itertools.product(letters, repeat=n)}
+        assert {c for c in candidates if re.fullmatch(_unit_pattern(unit), c)} == accepted, unit
 
-    assert set(SPELLINGS) == set(UNIT_REGEX)
-    for unit, spellings in SPELLINGS.items():
-        letters = sorted(set("".join(spellings)))
-        candidates = {"".join(p) for n in range(1, 4) for p in itertools.product(letters, repeat=n)}
-        accepted = {c for c in candidates if re.fullmatch(UNIT_REGEX[unit], c)}
-        assert accepted == set(spellings), unit
+
+@given(st.sets(st.text(alphabet="abcgh", max_size=4), min_size=1, max_size=6))
+def test_r10_compact_regex_matches_exactly_its_words(words):
+    from kleidi.text.surname import compact_regex
+
+    pattern = compact_regex(frozenset(words))
+    candidates = {"".join(p) for n in range(6) for p in itertools.product("abcgh", repeat=n)}
+    assert {c for c in candidates if re.fullmatch(pattern, c)} == words
