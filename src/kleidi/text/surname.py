@@ -10,16 +10,29 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kleidi.text.elot743 import ELOT_UNITS, LETTERS, NASAL, PAIRS, ascii_letters, unit_regex
-from kleidi.text.marked import MARKER_SPLIT, MARKS, to_marked
+from kleidi.text.elot743 import (
+    ELOT_UNITS,
+    LETTERS,
+    NASAL,
+    PAIRS,
+    ascii_letters,
+    letter_by_letter,
+    unit_regex,
+)
+from kleidi.text.marked import ACC, DIA, MARKER_SPLIT, MARKS, to_marked
 
 #: Surnames longer than this (in characters) are refused outright: no real
 #: surname is that long and the compiled pattern would be needlessly large.
 MAX_SURNAME_CHARS = 256
 
+#: Units R10 reads together although ELOT 743 does not: γι before a vowel
+#: (Γιάννης: Giannis, Yannis, Yiannis; Άγιος: Agios, Ayios).
+R10_UNITS = {"γι": f"γι(?!{DIA})(?={ACC}?[αεηιουω])"}
+
 #: Spellings R10 accepts besides ELOT 743's own (DESIGN R10, docs/greek.md §2),
-#: per unit of ELOT 743's table (a letter, a pair, the nasal γ). A pair not
-#: listed is read letter by letter.
+#: per unit (a letter, a pair, the nasal γ, a unit of R10_UNITS): the ones
+#: older passports and English usage have. A pair not listed is read letter
+#: by letter.
 ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "μπ": (),
     "ντ": ("d",),
@@ -28,23 +41,25 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "γξ": ("gx", "nks", "gks"),
     "γχ": ("nh", "nx", "gh", "gx", "gch"),
     NASAL: ("g",),
+    "γι": ("y", "yi"),
     "αυ": ("au",),
     "ευ": ("eu",),
     "ηυ": ("iu",),
     "ου": ("u",),
     "ει": ("i", "y"),
-    "οι": ("i", "y"),
+    "οι": ("i", "y", "e", "oe"),
     "υι": ("i", "y"),
     "β": ("b",),
-    "η": ("y",),
+    "η": ("y", "e"),
     "ι": ("y",),
+    "κ": ("c",),
     "υ": ("i",),
     "φ": ("ph",),
     "ξ": ("ks",),
     "χ": ("h", "x"),
 }
 
-_UNITS, _UNIT_GROUPS = unit_regex()
+_UNITS, _UNIT_GROUPS = unit_regex(R10_UNITS)
 _PART_SPLIT = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe63\uff0d_/]+")
 _ATOM = re.compile(r"[a-z]|\[[a-z]+\]|\(\?:.*\)")
 
@@ -52,8 +67,8 @@ _ATOM = re.compile(r"[a-z]|\[[a-z]+\]|\(\?:.*\)")
 def spellings(unit: str) -> frozenset[str]:
     """Every spelling R10 accepts for a unit: ELOT 743's and the alternatives."""
     elot = {elot_unit.spelling for elot_unit in ELOT_UNITS if elot_unit.name == unit}
-    if unit in LETTERS:
-        elot.add(LETTERS[unit])
+    if unit in LETTERS or unit in R10_UNITS:
+        elot.add(letter_by_letter(unit))
     return frozenset(elot | set(ALTERNATIVES.get(unit, ())))
 
 
