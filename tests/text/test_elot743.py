@@ -3,6 +3,8 @@
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kleidi.text import transliterate, username_form
 
@@ -144,3 +146,104 @@ def test_r10_transliterate_keeps_private_marker_characters():
 
 def test_r10_greek_letter_variants():
     assert transliterate("ϐϑϕϰϱϲϵ") == "vthfkrse"
+
+
+# ELOT 743's table as the standard prints it, typed again here (not imported)
+# so that the tests check the module's table instead of repeating it:
+# (greek, alone or before a vowel/voiced letter, before a voiceless letter or at the end).
+STANDARD_LETTERS = {
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
+    "ι": "i", "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p",
+    "ρ": "r", "σ": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o",
+}  # fmt: skip
+STANDARD_PAIRS = {
+    "αι": ("ai", "ai"),
+    "ει": ("ei", "ei"),
+    "οι": ("oi", "oi"),
+    "υι": ("yi", "yi"),
+    "ου": ("ou", "ou"),
+    "αυ": ("av", "af"),
+    "ευ": ("ev", "ef"),
+    "ηυ": ("iv", "if"),
+    "ντ": ("nt", "nt"),
+    "γγ": ("ng", "ng"),
+    "γκ": ("gk", "gk"),
+    "γξ": ("nx", "nx"),
+    "γχ": ("nch", "nch"),
+}
+
+
+def _positions(greek, latin_start, latin_middle, latin_end):
+    """The unit at the start (before ρα), in the middle (after ρ) and at the end."""
+    return [
+        (greek + "ρα", latin_start + "ra"),
+        ("ρ" + greek + "ρα", "r" + latin_middle + "ra"),
+        ("ρ" + greek, "r" + latin_end),
+    ]
+
+
+TABLE_CASES = [
+    *(case for g, lat in STANDARD_LETTERS.items() for case in _positions(g, lat, lat, lat)),
+    *(case for g, (lat, end) in STANDARD_PAIRS.items() for case in _positions(g, lat, lat, end)),
+    ("αυτα", "afta"),
+    ("ρευκα", "refka"),
+    ("ηυξα", "ifxa"),
+    ("ευα", "eva"),
+    *_positions("μπ", "b", "mp", "b"),
+    ("ργγξα", "rnnxa"),
+    ("ργγχα", "rnncha"),
+    ("ραϋρα", "rayra"),
+    ("ράυρα", "rayra"),
+    ("ραύρα", "ravra"),
+    ("ρόυρα", "royra"),
+    ("ροϋρα", "royra"),
+]
+
+
+def _title(text):
+    return text[:1].upper() + text[1:]
+
+
+@pytest.mark.parametrize(("greek", "latin"), TABLE_CASES)
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_elot743_every_rule_at_start_middle_end_in_every_case(greek, latin, form):
+    """Every rule, lower case, capitals and title case: ΘΡΑ → THRA, Θρα → Thra."""
+    for source, expected in (
+        (greek, latin),
+        (greek.upper(), latin.upper()),
+        (_title(greek), _title(latin)),
+    ):
+        result = transliterate(unicodedata.normalize(form, source))
+        assert unicodedata.normalize("NFC", result) == expected, source
+
+
+@pytest.mark.parametrize(
+    ("greek", "latin"),
+    [
+        ("Κουμπάρος", "Koumparos"),
+        ("ΚΟΥΜΠΑΡΟΣ", "KOUMPAROS"),
+        ("ακουμπώ", "akoumpo"),
+        ("Τούμπα", "Toumpa"),
+        ("Κουρουμπλής", "Kouroumplis"),
+        ("ευμπα", "evmpa"),
+        ("Γγγα", "Nnga"),
+    ],
+)
+def test_elot743_word_boundaries_are_judged_on_the_greek_input(greek, latin):
+    """μπ after ου is inside the word: the u the pair gave is no word boundary."""
+    assert transliterate(greek) == latin
+
+
+GREEK_WORD_LETTERS = "αβγδεζηθικλμνξοπρσςτυφχψωάέήίόύώϊϋΐΰΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩΆΈΉΊΌΎΏΪΫ"
+greek_words = st.text(alphabet=GREEK_WORD_LETTERS, min_size=1, max_size=12)
+
+
+@given(
+    st.lists(greek_words, min_size=1, max_size=5),
+    st.sampled_from([" ", "-", ", ", "' ", " 2 ", "\u00a0", " — "]),
+    st.sampled_from(["NFC", "NFD"]),
+)
+def test_elot743_a_word_alone_and_inside_a_sentence_agree(words, separator, form):
+    words = [unicodedata.normalize(form, w) for w in words]
+    alone = separator.join(transliterate(w) for w in words)
+    assert transliterate(separator.join(words)) == alone

@@ -1,8 +1,11 @@
 """R10: the username contains the full surname; suggestions; R7 syntax of suggestions."""
 
+import itertools
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kleidi.text import suggest_usernames, username_contains_surname, username_form
 from kleidi.text.surname import MAX_SURNAME_CHARS
@@ -82,6 +85,79 @@ def test_r10_username_contains_surname_refuses_others(username, surname):
     assert not username_contains_surname(username, surname)
 
 
+# Spellings of Greek passports before ELOT 743 and of English usage (issue 9):
+# (rule, username, surname).
+PASSPORT_SPELLINGS = [
+    ("οι → e, κ → c", "aeconomou", "Οικονόμου"),
+    ("οι → oe", "oeconomou", "Οικονόμου"),
+    ("οι → e", "gekonomou", "Οικονόμου"),
+    ("γι → yi", "eyiannopoulos", "Γιαννόπουλος"),
+    ("γι → y", "yannopoulos", "Γιαννόπουλος"),
+    ("γι → gi (ELOT)", "giannopoulos", "Γιαννόπουλος"),
+    ("γι → y, accented ι", "ayiou", "Αγίου"),
+    ("-ης → -es", "ktheodorides", "Θεοδωρίδης"),
+    ("-ης → -is (ELOT)", "ktheodoridis", "Θεοδωρίδης"),
+    ("-ης → -ys", "ktheodoridys", "Θεοδωρίδης"),
+    ("η → e", "gdemetriou", "Δημητρίου"),
+    ("-ου → -ou, ψ → ps", "spsarou", "Ψαρού"),
+    ("-ου → -u", "spsaru", "Ψαρού"),
+    ("κ → c", "nicolaou", "Νικολάου"),
+    ("κ → c, -ης → -es", "anicolaides", "Νικολαΐδης"),
+]
+
+
+@pytest.mark.parametrize(("rule", "username", "surname"), PASSPORT_SPELLINGS)
+def test_r10_passport_and_english_spellings_are_accepted(rule, username, surname):
+    assert username_contains_surname(username, surname), rule
+
+
+@pytest.mark.parametrize(
+    ("username", "surname"),
+    [
+        ("aeconomides", "Οικονόμου"),  # another surname
+        ("economou", "Οικονομίδης"),
+        ("yannakopoulos", "Γιαννόπουλος"),
+        ("ktheodorou", "Θεοδωρίδης"),
+        ("kpapadakos", "Παπαδάκης"),
+        ("spsaros", "Ψαρού"),
+        ("sbsarou", "Ψαρού"),  # ψ is ps only
+        ("ecconomou", "Οικονόμου"),
+        ("yeorgiou", "Γεωργίου"),  # γ before ε is not y
+        ("yda", "Γιδά"),  # γι before a consonant is not y
+        ("aeconomu", "Κοκκίνου"),
+    ],
+)
+def test_r10_passport_spellings_do_not_admit_other_surnames(username, surname):
+    assert not username_contains_surname(username, surname)
+
+
+@pytest.mark.parametrize(
+    ("username", "surname", "accepted"),
+    [
+        ("sfinx", "Σφίγξ", True),
+        ("sfigx", "Σφίγξ", True),
+        ("sfinks", "Σφίγξ", True),
+        ("sfigks", "Σφίγξ", True),
+        ("sfix", "Σφίγξ", False),
+        ("sfingx", "Σφίγξ", False),
+        ("anchialos", "Αγχίαλος", True),
+        ("anhialos", "Αγχίαλος", True),
+        ("anxialos", "Αγχίαλος", True),
+        ("aghialos", "Αγχίαλος", True),
+        ("agxialos", "Αγχίαλος", True),
+        ("agchialos", "Αγχίαλος", True),
+        ("achialos", "Αγχίαλος", False),
+        ("akhialos", "Αγχίαλος", False),
+        ("lannxas", "Λαγγξάς", True),  # γγξ: a nasal γ, then γξ
+        ("langxas", "Λαγγξάς", True),
+        ("laggksas", "Λαγγξάς", True),
+        ("lanxas", "Λαγγξάς", False),
+    ],
+)
+def test_r10_nasal_gamma_before_xi_and_chi(username, surname, accepted):
+    assert username_contains_surname(username, surname) is accepted
+
+
 def test_r10_username_contains_compound_surname():
     surname = "Παπαδοπούλου-Κωνσταντίνου"
     assert username_contains_surname("mpapadopouloukonstantinou", surname)
@@ -156,6 +232,11 @@ def test_r10_suggestions_surname_longer_than_32_is_empty():
     assert suggest("Μαρία", surname) == []
 
 
+@pytest.mark.parametrize("surname", ["", "-", "123", "😀", "\u200f"])
+def test_r10_suggestions_for_a_letterless_surname_are_empty(surname):
+    assert suggest("Γιώργος", surname) == []
+
+
 def test_r10_suggestions_fit_the_configured_maximum_length():
     asked = []
 
@@ -195,13 +276,20 @@ def test_r10_suggestions_without_given_name():
 
 
 def test_r10_compact_unit_patterns_accept_exactly_the_documented_spellings():
-    import itertools
+    from kleidi.text.elot743 import LETTERS
+    from kleidi.text.surname import ALTERNATIVES, _unit_pattern, spellings
 
-    from kleidi.text.surname import SPELLINGS, UNIT_REGEX
+    for unit in [*ALTERNATIVES, *LETTERS]:
+        accepted = spellings(unit)
+        letters = sorted(set("".join(accepted)))
+        candidates = {"".join(p) for n in range(4) for p in itertools.product(letters, repeat=n)}
+        assert {c for c in candidates if re.fullmatch(_unit_pattern(unit), c)} == accepted, unit
 
-    assert set(SPELLINGS) == set(UNIT_REGEX)
-    for unit, spellings in SPELLINGS.items():
-        letters = sorted(set("".join(spellings)))
-        candidates = {"".join(p) for n in range(1, 4) for p in itertools.product(letters, repeat=n)}
-        accepted = {c for c in candidates if re.fullmatch(UNIT_REGEX[unit], c)}
-        assert accepted == set(spellings), unit
+
+@given(st.sets(st.text(alphabet="abcgh", max_size=4), min_size=1, max_size=6))
+def test_r10_compact_regex_matches_exactly_its_words(words):
+    from kleidi.text.surname import compact_regex
+
+    pattern = compact_regex(frozenset(words))
+    candidates = {"".join(p) for n in range(6) for p in itertools.product("abcgh", repeat=n)}
+    assert {c for c in candidates if re.fullmatch(pattern, c)} == words

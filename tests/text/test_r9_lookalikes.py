@@ -72,3 +72,18 @@ def test_r9_lookalike_without_fix_has_no_suggestion():
 def test_r9_lookalike_nfd_word_stays_one_word():
     [found] = lookalikes("Κ\u0301AΛ")
     assert found.word == "Κ\u0301AΛ"
+
+
+def test_r9_lookalike_majority_latin_when_no_letter_is_unique():
+    [found] = lookalikes("KOTα")  # every letter has a look-alike: 3 Latin against 1 Greek
+    assert (found.script, found.suggestion, found.positions) == ("latin", "KOTa", (3,))
+
+
+def test_r9_lookalike_majority_latin_when_both_sides_have_unique_letters():
+    [found] = lookalikes("sdlΔ")  # s, d, l and Δ have no look-alike: 3 Latin against 1 Greek
+    assert (found.script, found.suggestion, found.positions) == ("latin", None, (3,))
+
+
+def test_r9_lookalike_tie_goes_to_greek():
+    [found] = lookalikes("ΚΟTA")
+    assert (found.script, found.suggestion, found.positions) == ("greek", "ΚΟΤΑ", (2, 3))

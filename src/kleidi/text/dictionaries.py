@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-from kleidi.text.elot743 import ELOT_LETTERS, username_form
-from kleidi.text.marked import ACC, DIA, GREEK_LETTERS, MARKS, to_marked
+from kleidi.text.elot743 import LETTERS, unit_regex, username_form
+from kleidi.text.marked import GREEK_LETTERS, MARKS, to_marked
 from kleidi.text.matchers import RankedIndex
 from kleidi.text.matchkeys import match_key
 
@@ -40,12 +40,7 @@ DICTIONARY_NAMES = ("greek_words", "greek_names", "greek_phrases")
 # --------------------------------------------------------------------------
 # Greeklish spellings
 
-_UNIT = re.compile(
-    f"μπ|ντ|γγ|γκ|γξ|γχ|[αεη]υ(?!{DIA})|ου(?!{DIA})|[αεου]ι(?!{DIA})|.",
-    re.DOTALL,
-)
-_VOICED = "αεηιουωβγδζλμνρ"
-_ELOT_PAIRS = {"ντ": "nt", "γγ": "ng", "γκ": "gk", "γξ": "nx", "γχ": "nch", "ου": "ou"}
+_UNITS, _UNIT_GROUPS = unit_regex()
 
 #: Greeklish styles: how each unit is spelled when it differs from ELOT 743.
 #: Bounded on purpose: a word yields at most ``1 + len(STYLES)`` Latin forms.
@@ -76,29 +71,18 @@ STYLES: tuple[dict[str, str], ...] = (
 )
 
 
-def _elot_unit(unit: str, text: str, start: int, end: int) -> str:
-    """ELOT 743 spelling of one unit of a marked, lowercase word."""
-    if unit == "μπ":
-        inside = start > 0 and end < len(text) and text[end] not in " -"
-        return "mp" if inside else "b"
-    if len(unit) == 2 and unit[1] == "υ" and unit[0] in "αεη":
-        nxt = text[end + 1 : end + 2] if text[end : end + 1] == ACC else text[end : end + 1]
-        return ELOT_LETTERS[unit[0]] + ("v" if nxt and nxt in _VOICED else "f")
-    if unit in _ELOT_PAIRS:
-        return _ELOT_PAIRS[unit]
-    return "".join(ELOT_LETTERS.get(c, "") for c in unit if c not in MARKS)
-
-
 def _units(word: str) -> list[tuple[str, str]]:
     """Split a word into (unit, ELOT spelling) pairs; non-Greek is kept."""
-    marked = to_marked(word).lower()
     units = []
-    for match in _UNIT.finditer(marked):
-        unit = match[0]
-        if unit[0] in GREEK_LETTERS:
-            units.append((unit, _elot_unit(unit, marked, match.start(), match.end())))
-        elif unit not in MARKS:
-            units.append((unit, unit.lower()))
+    for match in _UNITS.finditer(to_marked(word).lower()):
+        unit, spelling = _UNIT_GROUPS[match.lastgroup]
+        char = match[0]
+        if unit:
+            units.append((unit, spelling))
+        elif char in GREEK_LETTERS:
+            units.append((char, LETTERS[char]))
+        elif char not in MARKS:
+            units.append((char, char))
     return units
 
 

@@ -12,6 +12,11 @@ the feminine form (Παπαδόπουλος → Παπαδοπούλου, Παπ
 
 from __future__ import annotations
 
+from functools import cache
+
+from kleidi.text.elot743 import username_form
+from kleidi.text.matchkeys import match_key
+
 
 def _words(text: str) -> list[str]:
     """Names written one after another, separated by white space."""
@@ -135,3 +140,22 @@ def _unique(names: list[str]) -> list[str]:
 GIVEN_NAMES = _unique(MALE_GIVEN_NAMES + FEMALE_GIVEN_NAMES)
 FEMALE_SURNAMES = _unique([feminine_surname(s) for s in MALE_SURNAMES])
 SURNAMES = _unique(MALE_SURNAMES + FEMALE_SURNAMES)
+
+
+@cache
+def _given_name_keys() -> frozenset[str]:
+    greek = (match_key(name) for name in GIVEN_NAMES)
+    latin = (username_form(name) for name in GIVEN_NAMES)
+    return frozenset([*greek, *latin])
+
+
+def is_given_name(name: str) -> bool:
+    """Is ``name`` a common Greek given name, as written or in ELOT 743?
+
+    Case, accents and NFC/NFD do not matter (Γιώργος, ΓΕΩΡΓΙΟΣ, γιωργος,
+    Giorgos, GEORGIOS); one name only: split compound names (Άννα-Μαρία)
+    first. Meant for deciding the order of a full name (surname first or
+    last): check both words, since a few surnames are given names as well.
+    """
+    key = match_key(name)
+    return bool(key) and key in _given_name_keys()

@@ -10,88 +10,99 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kleidi.text.elot743 import ELOT_LETTERS, ascii_letters
-from kleidi.text.marked import DIA, LOWER, MARKER_SPLIT, to_marked
+from kleidi.text.elot743 import (
+    ELOT_UNITS,
+    LETTERS,
+    NASAL,
+    PAIRS,
+    ascii_letters,
+    letter_by_letter,
+    unit_regex,
+)
+from kleidi.text.marked import ACC, DIA, MARKER_SPLIT, MARKS, to_marked
 
 #: Surnames longer than this (in characters) are refused outright: no real
 #: surname is that long and the compiled pattern would be needlessly large.
 MAX_SURNAME_CHARS = 256
 
-# Units of a marked, lowercase surname, tokenised as ELOT 743 reads them
-# (a γ before γ/ξ/χ that does not start a pair is nasal: γγξ → nnx).
-_UNIT = re.compile(
-    f"μπ|ντ|γγ(?![γξχ])|γκ|γξ|γχ|(?P<nasal>γ)(?=[γξχ])|[αεη]υ(?!{DIA})|ου(?!{DIA})"
-    f"|[εου]ι(?!{DIA})|.",
-    re.DOTALL,
-)
+#: Units R10 reads together although ELOT 743 does not: γι before a vowel
+#: (Γιάννης: Giannis, Yannis, Yiannis; Άγιος: Agios, Ayios).
+R10_UNITS = {"γι": f"γι(?!{DIA})(?={ACC}?[αεηιουω])"}
 
-# Spellings accepted per unit (DESIGN R10), ELOT form included.
-SPELLINGS: dict[str, tuple[str, ...]] = {
-    "μπ": ("b", "mp"),
-    "ντ": ("d", "nt"),
-    "γγ": ("ng", "gg"),
-    "γκ": ("g", "gk", "nk"),
-    "γξ": ("nx", "gx", "nks", "gks"),
-    "γχ": ("nh", "nx", "gh", "gx", "nch", "gch"),
-    "nasal γ": ("n", "g"),
-    "αυ": ("av", "af", "au"),
-    "ευ": ("ev", "ef", "eu"),
-    "ηυ": ("iv", "if", "iu"),
-    "ου": ("u", "ou"),
-    "ει": ("i", "y", "ei"),
-    "οι": ("i", "y", "oi"),
-    "υι": ("i", "y", "yi"),
-    "β": ("b", "v"),
-    "η": ("i", "y"),
-    "ι": ("i", "y"),
-    "υ": ("i", "y"),
-    "θ": ("th",),
-    "φ": ("f", "ph"),
-    "ξ": ("x", "ks"),
-    "ψ": ("ps",),
-    "χ": ("h", "x", "ch"),
-    "ω": ("o",),
+#: Spellings R10 accepts besides ELOT 743's own (DESIGN R10, docs/greek.md §2),
+#: per unit (a letter, a pair, the nasal γ, a unit of R10_UNITS): the ones
+#: older passports and English usage have. A pair not listed is read letter
+#: by letter.
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "μπ": (),
+    "ντ": ("d",),
+    "γγ": ("gg",),
+    "γκ": ("g", "nk"),
+    "γξ": ("gx", "nks", "gks"),
+    "γχ": ("nh", "nx", "gh", "gx", "gch"),
+    NASAL: ("g",),
+    "γι": ("y", "yi"),
+    "αυ": ("au",),
+    "ευ": ("eu",),
+    "ηυ": ("iu",),
+    "ου": ("u",),
+    "ει": ("i", "y"),
+    "οι": ("i", "y", "e", "oe"),
+    "υι": ("i", "y"),
+    "β": ("b",),
+    "η": ("y", "e"),
+    "ι": ("y",),
+    "κ": ("c",),
+    "υ": ("i",),
+    "φ": ("ph",),
+    "ξ": ("ks",),
+    "χ": ("h", "x"),
 }
+
+_UNITS, _UNIT_GROUPS = unit_regex(R10_UNITS)
 _PART_SPLIT = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe63\uff0d_/]+")
+_ATOM = re.compile(r"[a-z]|\[[a-z]+\]|\(\?:.*\)")
 
 
-# The same spellings as compact regular expressions: character classes and
-# optional letters compile about twice as fast as alternations, and compiling
-# is most of the cost of checking a surname seen for the first time.
-UNIT_REGEX: dict[str, str] = {
-    "μπ": "(?:b|mp)",
-    "ντ": "(?:d|nt)",
-    "γγ": "[ng]g",
-    "γκ": "(?:g|[gn]k)",
-    "γξ": "[ng](?:x|ks)",
-    "γχ": "[ng](?:c?h|x)",
-    "nasal γ": "[ng]",
-    "αυ": "a[vfu]",
-    "ευ": "e[vfu]",
-    "ηυ": "i[vfu]",
-    "ου": "o?u",
-    "ει": "(?:e?i|y)",
-    "οι": "(?:o?i|y)",
-    "υι": "(?:y?i|y)",
-    "β": "[bv]",
-    "η": "[iy]",
-    "ι": "[iy]",
-    "υ": "[iy]",
-    "θ": "th",
-    "φ": "(?:f|ph)",
-    "ξ": "(?:x|ks)",
-    "ψ": "ps",
-    "χ": "(?:c?h|x)",
-    "ω": "o",
-}
+def spellings(unit: str) -> frozenset[str]:
+    """Every spelling R10 accepts for a unit: ELOT 743's and the alternatives."""
+    elot = {elot_unit.spelling for elot_unit in ELOT_UNITS if elot_unit.name == unit}
+    if unit in LETTERS or unit in R10_UNITS:
+        elot.add(letter_by_letter(unit))
+    return frozenset(elot | set(ALTERNATIVES.get(unit, ())))
 
 
+def compact_regex(words: frozenset[str]) -> str:
+    """A small regular expression matching exactly ``words`` (lowercase letters).
+
+    A trie whose heads with the same tails share a character class
+    (``a[fuv]``, ``(?:[gn](?:ch|[hx]))``): classes compile faster than
+    alternations, and compiling is most of the cost of checking a surname
+    seen for the first time.
+    """
+    tails: dict[str, set[str]] = {}
+    for word in words:
+        if word:
+            tails.setdefault(word[0], set()).add(word[1:])
+    heads: dict[frozenset[str], list[str]] = {}
+    for head, rest in sorted(tails.items()):
+        heads.setdefault(frozenset(rest), []).append(head)
+    branches = sorted(
+        (chars[0] if len(chars) == 1 else f"[{''.join(chars)}]") + compact_regex(rest)
+        for rest, chars in heads.items()
+    )
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if "" not in words or not branches:
+        return body if branches else ""
+    return f"{body}?" if _ATOM.fullmatch(body) else f"(?:{body})?"
+
+
+@lru_cache(maxsize=256)
 def _unit_pattern(unit: str) -> str:
-    compact = UNIT_REGEX.get(unit)
-    if compact is not None:
-        return compact
-    if unit in LOWER:
-        return ELOT_LETTERS[unit]
+    if unit in ALTERNATIVES or unit in LETTERS:
+        return compact_regex(spellings(unit))
+    if unit in PAIRS:
+        return "".join(_unit_pattern(letter) for letter in unit)
     return re.escape(ascii_letters(unit))
 
 
@@ -100,9 +111,10 @@ def _part_pattern(part: str) -> str:
     """The pattern for one part of a name, read as :func:`transliterate` reads it."""
     pieces = MARKER_SPLIT.split(part)[::2]  # literal marker characters split words
     return "".join(
-        _unit_pattern("nasal γ" if unit.lastgroup == "nasal" else unit[0])
+        _unit_pattern(_UNIT_GROUPS[unit.lastgroup][0] or unit[0])
         for piece in pieces
-        for unit in _UNIT.finditer(to_marked(piece).lower())
+        for unit in _UNITS.finditer(to_marked(piece).lower())
+        if unit[0] not in MARKS
     )
 
 
