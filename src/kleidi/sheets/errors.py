@@ -30,6 +30,10 @@ MESSAGES = {
         "Reading the file exceeded the limits ({seconds} seconds, {memory_mb} MB of memory): "
         "it is damaged or too complex. Save it again as a plain xlsx or csv.",
     ),
+    "sheet.no_rows": (
+        "Το φύλλο έχει επικεφαλίδες αλλά καμία γραμμή με στοιχεία.",
+        "The sheet has headers but no rows of data.",
+    ),
     "sheet.missing_column": (
         "Λείπει η στήλη «{column}».",
         "The column “{column}” is missing.",
@@ -83,6 +87,13 @@ MESSAGES = {
     "name.invalid": (
         "Το όνομα «{value}» δεν περιέχει γράμματα ή περιέχει ψηφία.",
         "The name “{value}” has no letters or contains digits.",
+    ),
+    "name.order_ambiguous": (
+        "Στο «{value}» δεν φαίνεται ποιο είναι το επώνυμο και ποιο το όνομα· γράψτε τα σε "
+        "χωριστές στήλες «Επώνυμο» και «Όνομα», ή το επώνυμο με κεφαλαία.",
+        "In “{value}” it cannot be told which is the surname and which the given name; "
+        "write them in separate “Επώνυμο” (surname) and “Όνομα” (given name) columns, or "
+        "the surname in capitals.",
     ),
     "registration.in_use": (
         "Ο αριθμός μητρώου «{value}» ανήκει σε προπτυχιακή ιδιότητα της σχολής· ο "
