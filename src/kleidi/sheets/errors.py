@@ -30,6 +30,12 @@ MESSAGES = {
         "Reading the file exceeded the limits ({seconds} seconds, {memory_mb} MB of memory): "
         "it is damaged or too complex. Save it again as a plain xlsx or csv.",
     ),
+    "sheet.xlsb": (
+        "Το αρχείο είναι «Δυαδικό βιβλίο εργασίας του Excel» (.xlsb), που δεν διαβάζεται "
+        "με ασφάλεια· αποθηκεύστε το ως «Βιβλίο εργασίας του Excel» (.xlsx) και ανεβάστε το ξανά.",
+        "The file is an Excel binary workbook (.xlsb), which cannot be read safely; save it "
+        "as an Excel workbook (.xlsx) and upload it again.",
+    ),
     "sheet.no_rows": (
         "Το φύλλο έχει επικεφαλίδες αλλά καμία γραμμή με στοιχεία.",
         "The sheet has headers but no rows of data.",
