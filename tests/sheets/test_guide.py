@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from kleidi.accounts.models import Account
+from kleidi.people.models import Person
+from kleidi.sheets.apply import apply_table
 from kleidi.sheets.reader import Table, read_sheet
 from kleidi.sheets.validation import validate
 from tests.sheets.factories import xlsx
@@ -350,3 +353,26 @@ def test_r20_a_renewal_sheet_with_headers_and_no_rows_is_an_error(school_el):
     data = xlsx([["Υπαρκτό όνομα χρήστη", "Ημερομηνία λήξης"]])
     result = validate(read_sheet(data), school=school_el, kind="renewal", today=TODAY)
     assert [e["code"] for e in result.errors] == ["sheet.no_rows"]
+
+
+# ---------------------------------------------------------------- applied
+
+
+def test_r19_the_guides_sheet_applied_stores_each_person_the_right_way_round(
+    school_el, secretariat
+):
+    data = (GUIDE / "guide-excel-el.csv").read_bytes()
+    result = apply_table(read_sheet(data), school=school_el, kind="postgraduate", actor=secretariat)
+    assert result.actions() == {"create": 8}
+    for row in make.ROWS:
+        account = Account.objects.select_related("person", "affiliation").get(username=row[0])
+        person, affiliation = account.person, account.affiliation
+        assert (person.surname, person.given_name) == (row[9], row[10])
+        assert person.address == row[4].split(",")[0]
+        assert affiliation.supervisor_email == "ipapadakis@central.ntua.gr"
+        assert affiliation.supervisor_name in row[8]
+        assert "@" not in affiliation.supervisor_name
+    rigas = Person.objects.get(surname="Ρήγας")
+    assert (rigas.mother_name, rigas.area, rigas.postcode) == ("", "Αθήνα", "10682")
+    again = apply_table(read_sheet(data), school=school_el, kind="postgraduate", actor=secretariat)
+    assert again.actions() == {"unchanged": 8}
