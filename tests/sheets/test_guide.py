@@ -168,6 +168,19 @@ def test_r13_a_shortened_header_holding_the_email_is_no_missing_column(school_el
     )
 
 
+def test_r13_a_supervisor_column_and_its_email_column_are_two_columns(school_el):
+    cells = {
+        GUIDE_DIRECTOR: None,
+        "Επιβλέπων": "Καθ. Ιωάννης Παπαδάκης",
+        "Επιβλέπων (email)": "ipapadakis@central.ntua.gr",
+    }
+    values = plan_values(one_row(school_el, cells))
+    assert (values["supervisor_name"], values["supervisor_email"]) == (
+        "Καθ. Ιωάννης Παπαδάκης",
+        "ipapadakis@central.ntua.gr",
+    )
+
+
 def test_r13_a_shortened_header_without_the_email_reports_its_cell(school_el):
     result = one_row(
         school_el, {GUIDE_DIRECTOR: None, "Διευθυντής Μεταπτυχιακού": "Καθ. Ι. Παπαδάκης"}

@@ -246,6 +246,9 @@ def _lookup(header: str) -> str | None:
         return INDEX[key]
     outside = header_key(_PARENTHESES.sub(" ", header))
     if outside in INDEX:
+        notes = "".join(header_key(a or b) for a, b in _PARENTHESES.findall(header))
+        if INDEX[outside] == "supervisor_name" and "mail" in notes:
+            return "supervisor_email"  # «Επιβλέπων (email)» beside «Επιβλέπων»
         return INDEX[outside]
     for inside in _PARENTHESES.findall(header):
         inner = header_key(inside[0] or inside[1])
