@@ -389,3 +389,11 @@ def test_r19_the_guides_sheet_applied_stores_each_person_the_right_way_round(
     assert (rigas.mother_name, rigas.area, rigas.postcode) == ("", "Αθήνα", "10682")
     again = apply_table(read_sheet(data), school=school_el, kind="postgraduate", actor=secretariat)
     assert again.actions() == {"unchanged": 8}
+
+
+def test_r9_an_error_in_a_split_address_points_at_the_address_cell(school_el):
+    cell = "Πατησίων 42, " + "Α" * 151 + ", 10434"
+    result = one_row(school_el, {"Διεύθυνση κατοικίας, Περιοχή, ΤΚ": cell})
+    assert [(e["column"], e["code"], e["value"][:8]) for e in result.errors] == [
+        ("address", "field.too_long", "ΑΑΑΑΑΑΑΑ")
+    ]

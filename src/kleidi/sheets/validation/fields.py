@@ -41,11 +41,12 @@ def check_fields(row: Row, upload_kind: str, today: dt.date, supervisors: dict) 
     if not values.get("surname") and not values.get("given_name") and values.get("full_name"):
         split = split_full_name(values["full_name"], username)
         values["surname"], values["given_name"] = split.surname, split.given_name
-        row.alias = {"surname": "full_name", "given_name": "full_name"}
+        row.alias.update(surname="full_name", given_name="full_name")
         if split.ambiguous:
             row.error("full_name", "name.order_ambiguous", {"value": values["full_name"]})
     if "area" not in raw and "postcode" not in raw and values.get("address"):
         values["address"], values["area"], values["postcode"] = split_address(values["address"])
+        row.alias.update(area="address", postcode="address")
     _check_kind(row, upload_kind)
     _check_username(row, username)
     _check_supervisor(row, supervisors)
