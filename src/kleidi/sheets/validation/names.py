@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from kleidi.sheets.validation.rows import MAX_LENGTHS, Row
@@ -52,38 +52,53 @@ def _is_capitals(words: list[str]) -> bool:
     return all(len(w) > 1 and w == w.upper() and w != w.lower() for w in words)
 
 
-def _score(surname: list[str], given: list[str], surname_first: bool, username: str) -> int:
-    givens, surnames = _dictionary()
+@dataclass
+class _Evidence:
+    """One cell's words as the dictionaries place them, and what the username contains."""
 
-    def placed(words: list[str], known: frozenset[str]) -> int:
-        return sum(match_key(word) in known for word in words)
+    username: str
+    words: list[str]
+    contains: dict[str, bool] = field(default_factory=dict)
 
-    score = WORD_WEIGHT * (
-        placed(given, givens)
-        - placed(surname, givens)
-        + placed(surname, surnames)
-        - placed(given, surnames)
-    )
-    if _is_capitals(surname) and not _is_capitals(given):
-        score += CAPITALS_WEIGHT
-    elif _is_capitals(given) and not _is_capitals(surname):
-        score -= CAPITALS_WEIGHT
-    if surname_first:
-        score += CONVENTION_WEIGHT
-    if username:
+    def __post_init__(self):
+        givens, surnames = _dictionary()
+        keys = {word: match_key(word) for word in self.words}
+        self.given = {word for word, key in keys.items() if key in givens}
+        self.surname = {word for word, key in keys.items() if key in surnames}
+
+    def in_username(self, text: str) -> bool:
+        if text not in self.contains:
+            self.contains[text] = username_contains_surname(self.username, text)
+        return self.contains[text]
+
+    def score(self, surname: list[str], given: list[str], surname_first: bool, order: bool) -> int:
+        """The weighed evidence that `surname` is the surname; the username's order if asked."""
+        score = WORD_WEIGHT * (
+            sum(w in self.given for w in given)
+            - sum(w in self.given for w in surname)
+            + sum(w in self.surname for w in surname)
+            - sum(w in self.surname for w in given)
+        )
+        if _is_capitals(surname) and not _is_capitals(given):
+            score += CAPITALS_WEIGHT
+        elif _is_capitals(given) and not _is_capitals(surname):
+            score -= CAPITALS_WEIGHT
+        if surname_first:
+            score += CONVENTION_WEIGHT
+        if not self.username:
+            return score
         surname_text, given_text = " ".join(surname), " ".join(given)
-        has_surname = username_contains_surname(username, surname_text)
-        has_given = username_contains_surname(username, given_text)
+        has_surname, has_given = self.in_username(surname_text), self.in_username(given_text)
         if has_surname and not has_given:
             # Every further part of a compound surname found in order is a word placed.
             score += USERNAME_WEIGHT + WORD_WEIGHT * (len(surname) - 1)
         elif has_given and not has_surname:
             score -= USERNAME_WEIGHT
-        elif has_surname:
-            given_then_surname = username_contains_surname(username, f"{given_text} {surname_text}")
-            surname_then_given = username_contains_surname(username, f"{surname_text} {given_text}")
+        elif has_surname and order:
+            given_then_surname = self.in_username(f"{given_text} {surname_text}")
+            surname_then_given = self.in_username(f"{surname_text} {given_text}")
             score += ORDER_WEIGHT * (given_then_surname - surname_then_given)
-    return score
+        return score
 
 
 def split_full_name(full: str, username: str) -> NameSplit:
@@ -95,7 +110,8 @@ def split_full_name(full: str, username: str) -> NameSplit:
     registry's surname-first convention. A best split that does not lead the
     next clearly is `ambiguous`: the row is flagged, never guessed (before,
     «Κωνσταντίνος Ρήγας» with konstantinosrigas was stored with the given
-    name as surname).
+    name as surname). The username's order costs two patterns compiled per
+    candidate, so it is asked only when it could change the answer.
     """
     if "," in full:
         surname, _, given = full.partition(",")
@@ -104,19 +120,25 @@ def split_full_name(full: str, username: str) -> NameSplit:
     words = full.split()
     if len(words) < 2:
         return NameSplit(full, "")
-    ranked = sorted(
-        (
-            (_score(surname, given, surname_first, username), surname, given)
-            for cut in range(1, len(words))
-            for surname, given, surname_first in (
-                (words[:cut], words[cut:], True),
-                (words[cut:], words[:cut], False),
-            )
-        ),
-        key=lambda candidate: candidate[0],
-        reverse=True,
-    )
-    best, runner_up = ranked[0], ranked[1]
+    candidates = [
+        (surname, given, surname_first)
+        for cut in range(1, len(words))
+        for surname, given, surname_first in (
+            (words[:cut], words[cut:], True),
+            (words[cut:], words[:cut], False),
+        )
+    ]
+
+    evidence = _Evidence(username, words)
+
+    def ranked(order: bool) -> list[tuple[int, list[str], list[str]]]:
+        scored = [(evidence.score(s, g, first, order), s, g) for s, g, first in candidates]
+        return sorted(scored, key=lambda candidate: candidate[0], reverse=True)
+
+    scores = ranked(order=False)
+    if scores[0][0] - scores[1][0] < MARGIN + 2 * ORDER_WEIGHT:
+        scores = ranked(order=True)
+    best, runner_up = scores[0], scores[1]
     return NameSplit(
         " ".join(best[1]),
         " ".join(best[2]),
