@@ -372,8 +372,9 @@ def test_r20_a_renewal_sheet_with_headers_and_no_rows_is_an_error(school_el):
 
 
 def test_r19_the_guides_sheet_applied_stores_each_person_the_right_way_round(
-    school_el, secretariat
+    school_el, secretariat, monkeypatch
 ):
+    monkeypatch.setattr("kleidi.sheets.validation.local_today", lambda: TODAY)
     data = (GUIDE / "guide-excel-el.csv").read_bytes()
     result = apply_table(read_sheet(data), school=school_el, kind="postgraduate", actor=secretariat)
     assert result.actions() == {"create": 8}
