@@ -398,3 +398,10 @@ def test_r9_an_error_in_a_split_address_points_at_the_address_cell(school_el):
     assert [(e["column"], e["code"], e["value"][:8]) for e in result.errors] == [
         ("address", "field.too_long", "ΑΑΑΑΑΑΑΑ")
     ]
+
+
+def test_r9_the_guides_email_header_with_its_whole_note_is_the_external_email(school_el):
+    header = "εκτός ΕΜΠ mail (όχι username@central.ntua.gr ή username@mail.ntua.gr)"
+    result = one_row(school_el, {"εκτός ΕΜΠ mail": None, header: "k.rigas@yahoo.gr"})
+    assert plan_values(result)["external_email"] == "k.rigas@yahoo.gr"
+    assert result.warnings == []
