@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "hostile"
 READER_CODES = {
     "sheet.unreadable",
+    "sheet.xlsb",
     "sheet.too_large",
     "sheet.too_complex",
     "sheet.too_many_rows",

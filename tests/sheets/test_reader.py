@@ -270,7 +270,12 @@ def test_r9_xlsb_inside_a_zip_is_refused_before_calamine():
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
         archive.writestr("xl/workbook.xml", b"<workbook/>")
-    assert codes(out.getvalue()) == "sheet.unreadable"
+    assert codes(out.getvalue()) == "sheet.xlsb"
+
+
+def test_r9_a_real_xlsb_asks_to_be_saved_as_xlsx():
+    data = (CORPUS / "poi/test-data/spreadsheet/Simple.xlsb").read_bytes()
+    assert codes(data) == "sheet.xlsb"
 
 
 # ---------------------------------------------------------------- issue 8: the child process

@@ -1,5 +1,6 @@
 """The web pages (R8 scope everywhere, R19 flow, downloads)."""
 
+import datetime as dt
 import io
 import json
 import uuid
@@ -183,3 +184,26 @@ def test_r9_a_long_cell_is_an_error_with_a_short_stored_value(el_client, school_
     assert len(json.dumps(sheet.result)) < 20_000
     page = el_client.get(response["Location"]).content.decode()
     assert long not in page
+
+
+# ---------------------------------------------------------------- issue 9: the guide's sheet
+
+
+def test_r9_an_xlsb_upload_says_to_save_it_as_xlsx(el_client, school_el):
+    data = (CORPUS / "poi/test-data/spreadsheet/Simple.xlsb").read_bytes()
+    response = upload(el_client, school_el, "postgraduate", data, name="Simple.xlsb")
+    assert response.status_code == 302
+    assert [e["code"] for e in SheetUpload.objects.get().result["errors"]] == ["sheet.xlsb"]
+    page = el_client.get(response["Location"]).content.decode()
+    assert "αποθηκεύστε το ως «Βιβλίο εργασίας του Excel» (.xlsx)" in page
+
+
+def test_r9_the_guides_excel_csv_uploaded_is_clean(el_client, school_el, monkeypatch):
+    # The files end on 30/09/2027: validate as on the day they were made.
+    monkeypatch.setattr("kleidi.sheets.validation.local_today", lambda: dt.date(2026, 12, 1))
+    guide = CORPUS.parent / "guide" / "guide-excel-el.csv"
+    response = upload(el_client, school_el, "postgraduate", guide.read_bytes(), name=guide.name)
+    sheet = SheetUpload.objects.get()
+    assert sheet.result["errors"] == []
+    assert [o["action"] for o in sheet.result["outcomes"]] == ["create"] * 8
+    assert el_client.get(response["Location"]).status_code == 200

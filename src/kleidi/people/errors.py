@@ -25,6 +25,11 @@ MESSAGES = {
         "Το email του διευθυντή ή επιβλέποντα «%(value)s» δεν είναι έγκυρο.",
         "The director's or supervisor's email “%(value)s” is not valid.",
     ),
+    "supervisor.two_emails": (
+        "Το κελί του διευθυντή ή επιβλέποντα «{value}» έχει δύο διευθύνσεις email· "
+        "αφήστε μόνο μία.",
+        "The director's or supervisor's cell “{value}” holds two email addresses; keep only one.",
+    ),
     "name.lookalike": (
         "Το «%(value)s» αναμειγνύει ελληνικά και λατινικά γράμματα· "
         "μήπως εννοείτε «%(suggestion)s»;",

@@ -1,7 +1,8 @@
 """Checks of a person's contact data, shared by the sheets, the admin and the registry.
 
-R1 external email, R12 mobile, R13 supervisor email. Each returns the
-normalised value or raises a ValidationError with a stable code.
+R1 external email, R12 mobile, R13 supervisor email (alone, or with the name in
+one cell), the guide's one-cell address. Each returns the normalised value or
+raises a ValidationError with a stable code.
 """
 
 import re
@@ -117,3 +118,67 @@ def clean_mobile(value: str, region: str = "GR") -> str:
     if kind not in mobile_kinds:
         raise error("phone.not_mobile", value=value)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# An address inside text, as people type one next to a name.
+_ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\[\]{},;:\"'«»]+@[^\s<>()\[\]{},;:\"'«»]+")
+_MAILTO = re.compile(r"mailto:", re.IGNORECASE)
+_EMAIL_LABEL = re.compile(r"\b(?:e-?mail|mail|ηλ\.?\s*ταχ\.?)\s*:?\s*", re.IGNORECASE)
+_EMPTY_BRACKETS = re.compile(r"<\s*>|\(\s*\)|\[\s*\]|«\s*»")
+_NAME_EDGES = " \t,;:|/-–—<>()[]«»\"'"
+
+
+def split_supervisor(value: str) -> tuple[str, str]:
+    """R13: the director's or supervisor's name and email from one cell, as typed.
+
+    «Καθ. Ιωάννης Παπαδάκης, ipapadakis@central.ntua.gr», «Ι. Παπαδάκης <…>»,
+    «Παπαδάκης Ιωάννης - …» or the address alone: returns the name (empty if
+    none) and the checked address (institutional is fine). No address is
+    `supervisor.email_invalid`; two different ones are `supervisor.two_emails`.
+    """
+    value = (value or "").strip()
+    found = _ADDRESS_IN_TEXT.findall(_MAILTO.sub(" ", value))
+    addresses = list(dict.fromkeys(a.rstrip(".").lower() for a in found))
+    if len(addresses) > 1:
+        raise error("supervisor.two_emails", value=value)
+    if not addresses:
+        raise error("supervisor.email_invalid", value=value)
+    normalised = _syntax_email(found[0].rstrip("."))
+    if normalised is None:
+        raise error("supervisor.email_invalid", value=value)
+    local, _, domain = normalised.rpartition("@")
+    rest = _MAILTO.sub(" ", value)
+    for address in found:
+        rest = rest.replace(address, " ")
+    rest = _EMPTY_BRACKETS.sub(" ", _EMAIL_LABEL.sub(" ", rest))
+    name = " ".join(rest.split()).strip(_NAME_EDGES)
+    return name, f"{local}@{domain.lower()}"
+
+
+# A Greek postcode (ΤΚ): five digits, often written «157 80», maybe after «ΤΚ».
+_POSTCODE = re.compile(r"(?:\bΤ\.?\s?Κ\.?:?\s*)?\b(\d{3})\s?(\d{2})\b", re.IGNORECASE)
+
+
+def split_address(value: str) -> tuple[str, str, str]:
+    """The guide's one-cell «Διεύθυνση κατοικίας, Περιοχή, ΤΚ» as (address, area, postcode).
+
+    The postcode is the five digits in the last comma-separated part; the area
+    is what else that part holds, or the part before it. Without a postcode
+    the cell is kept whole as the address (an area cannot be told from a
+    floor or a building).
+    """
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if len(parts) < 2:
+        return value, "", ""
+    found = list(_POSTCODE.finditer(parts[-1]))
+    if not found:
+        return value, "", ""
+    match = found[-1]
+    postcode = match[1] + match[2]
+    remainder = (parts[-1][: match.start()] + " " + parts[-1][match.end() :]).strip(" -–")
+    remainder = " ".join(remainder.split())
+    if remainder:
+        return ", ".join(parts[:-1]), remainder, postcode
+    if len(parts) >= 3:
+        return ", ".join(parts[:-2]), parts[-2], postcode
+    return parts[0], "", postcode

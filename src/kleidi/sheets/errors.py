@@ -30,6 +30,16 @@ MESSAGES = {
         "Reading the file exceeded the limits (%(seconds)s seconds, %(memory_mb)s MB of memory): "
         "it is damaged or too complex. Save it again as a plain xlsx or csv.",
     ),
+    "sheet.xlsb": (
+        "Το αρχείο είναι «Δυαδικό βιβλίο εργασίας του Excel» (.xlsb), που δεν διαβάζεται "
+        "με ασφάλεια· αποθηκεύστε το ως «Βιβλίο εργασίας του Excel» (.xlsx) και ανεβάστε το ξανά.",
+        "The file is an Excel binary workbook (.xlsb), which cannot be read safely; save it "
+        "as an Excel workbook (.xlsx) and upload it again.",
+    ),
+    "sheet.no_rows": (
+        "Το φύλλο έχει επικεφαλίδες αλλά καμία γραμμή με στοιχεία.",
+        "The sheet has headers but no rows of data.",
+    ),
     "sheet.missing_column": (
         "Λείπει η στήλη «%(column)s».",
         "The column “%(column)s” is missing.",
@@ -83,6 +93,13 @@ MESSAGES = {
     "name.invalid": (
         "Το όνομα «%(value)s» δεν περιέχει γράμματα ή περιέχει ψηφία.",
         "The name “%(value)s” has no letters or contains digits.",
+    ),
+    "name.order_ambiguous": (
+        "Στο «{value}» δεν φαίνεται ποιο είναι το επώνυμο και ποιο το όνομα· γράψτε τα σε "
+        "χωριστές στήλες «Επώνυμο» και «Όνομα», ή το επώνυμο με κεφαλαία.",
+        "In “{value}” it cannot be told which is the surname and which the given name; "
+        "write them in separate “Επώνυμο” (surname) and “Όνομα” (given name) columns, or "
+        "the surname in capitals.",
     ),
     "registration.in_use": (
         "Ο αριθμός μητρώου «%(value)s» ανήκει σε προπτυχιακή ιδιότητα της σχολής· ο "

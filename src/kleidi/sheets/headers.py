@@ -247,6 +247,9 @@ def _lookup(header: str) -> str | None:
         return INDEX[key]
     outside = header_key(_PARENTHESES.sub(" ", header))
     if outside in INDEX:
+        notes = "".join(header_key(a or b) for a, b in _PARENTHESES.findall(header))
+        if INDEX[outside] == "supervisor_name" and "mail" in notes:
+            return "supervisor_email"  # «Επιβλέπων (email)» beside «Επιβλέπων»
         return INDEX[outside]
     for inside in _PARENTHESES.findall(header):
         inner = header_key(inside[0] or inside[1])
@@ -269,6 +272,10 @@ class HeaderMap:
 
     def missing(self, kind: str) -> list[str]:
         missing = [name for name in REQUIRED[kind] if name not in self.columns]
+        if "supervisor_email" in missing and "supervisor_name" in self.columns:
+            # One column for both, as the guide asks («... (να αναγράφεται και το Mail του)»):
+            # its cells must hold the email, which validation checks row by row.
+            missing.remove("supervisor_email")
         if kind == PROVISIONING and "full_name" not in self.columns:
             missing += [n for n in ("surname", "given_name") if n not in self.columns]
         return missing

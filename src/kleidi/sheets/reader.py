@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from kleidi.errors import CodedError
+from kleidi.sheets import headers
 
 Cell = str | dt.date
 
@@ -99,7 +100,7 @@ def parse_sheet(data: bytes, limits: Limits | None = None) -> Table:
         # Imported here: the guard builds on this module's SheetError and Limits.
         from kleidi.sheets.zipguard import guard_zip
 
-        fmt = guard_zip(data, limits)
+        fmt, data = guard_zip(data, limits)
         return _read_calamine(data, fmt, limits)
     if data.startswith(OLE2_MAGIC):
         # .xls, or an encrypted .xlsx (an OLE2 container): calamine refuses the latter.
@@ -246,12 +247,7 @@ def _read_csv(data: bytes, limits: Limits) -> Table:
         raise SheetError("sheet.unreadable", detail="encoding") from None
     if "\x00" in text:
         raise SheetError("sheet.unreadable", detail="binary")
-    sample = text[:65536]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(text[:65536])
     rows = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -266,3 +262,34 @@ def _read_csv(data: bytes, limits: Limits) -> Table:
     except csv.Error:
         raise SheetError("sheet.unreadable", detail="csv") from None
     return Table(rows=rows, format="csv")
+
+
+CSV_DELIMITERS = ",;\t|"
+
+
+def _delimiter(sample: str) -> str:
+    """The delimiter under which a header row names the most of Kleidi's columns.
+
+    Excel on Greek Windows writes `;`, and the guide's address column holds
+    commas («Διεύθυνση κατοικίας, Περιοχή, ΤΚ»): when every row has as many
+    commas as semicolons-worth of columns, the standard sniffer prefers `,`
+    and the header falls apart. A file with no known header keeps the
+    sniffer's choice.
+    """
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ","
+
+    def score(delimiter: str) -> tuple[int, bool]:
+        try:
+            rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+        except csv.Error:
+            return 0, delimiter == sniffed
+        known = max(
+            (len(headers.map_headers(row, headers.PROVISIONING).columns) for row in rows[:30]),
+            default=0,
+        )
+        return (known if known >= 2 else 0), delimiter == sniffed
+
+    return max(CSV_DELIMITERS, key=score)

@@ -40,6 +40,7 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 CHILD_CODES = frozenset(
     {
         "sheet.unreadable",
+        "sheet.xlsb",
         "sheet.too_large",
         "sheet.too_many_rows",
         "sheet.too_many_columns",

@@ -53,17 +53,22 @@ _ODS_COLS_REPEATED = re.compile(rb"""table:number-columns-repeated\s*=\s*["'](\d
 _ODS_VALUE = re.compile(rb"office:value-type|office:string-value")
 
 
-def guard_zip(data: bytes, limits: Limits) -> str:
-    """Check the zip and scan the part calamine will read; any damage is sheet.unreadable."""
+def guard_zip(data: bytes, limits: Limits) -> tuple[str, bytes]:
+    """Check the zip and scan the part calamine will read; any damage is sheet.unreadable.
+
+    Returns the format and the bytes for calamine: the same, or the package with
+    its part names and relation targets spelled as calamine expects.
+    """
     try:
-        return _check_zip(data, limits)
+        fmt, archive = _check_zip(data, limits)
+        return fmt, _canonical(archive) or data
     except SheetError:
         raise
     except ZIP_ERRORS:
         raise SheetError("sheet.unreadable", detail="damaged zip") from None
 
 
-def _check_zip(data: bytes, limits: Limits) -> str:
+def _check_zip(data: bytes, limits: Limits) -> tuple[str, zipfile.ZipFile]:
     archive = zipfile.ZipFile(io.BytesIO(data))
     infos = archive.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
@@ -77,7 +82,8 @@ def _check_zip(data: bytes, limits: Limits) -> str:
         raise SheetError("sheet.unreadable", detail="compression method")
     parts = _Parts(archive)
     if parts.find("xl/workbook.bin"):
-        raise SheetError("sheet.unreadable", detail="xlsb")
+        # The binary workbook has no bounds the guard could scan: ask for an .xlsx.
+        raise SheetError("sheet.xlsb")
     workbook = parts.workbook()
     fmt = None
     if workbook:
@@ -92,7 +98,56 @@ def _check_zip(data: bytes, limits: Limits) -> str:
         _scan(archive, name, cap, _OdsScanner(limits), limits)
     if fmt is None:
         raise SheetError("sheet.unreadable", detail="zip without a workbook")
-    return fmt
+    return fmt, archive
+
+
+_TARGET = re.compile(rb"""(\bTarget\s*=\s*["'])([^"']*)(["'])""")
+
+
+def _canonical_name(name: str) -> str:
+    """`\\` as `/`, `.` and `..` resolved; the letter case is kept (calamine ignores it)."""
+    if not name:
+        return name
+    absolute = name.startswith(("/", "\\"))
+    name = posixpath.normpath(name.replace("\\", "/")).lstrip("/")
+    return "/" + name if absolute else name
+
+
+def _canonical_relations(content: bytes) -> bytes:
+    def fix(relation: re.Match[bytes]) -> bytes:
+        tag = relation[0]
+        if b"External" in tag:
+            return tag  # a hyperlink's URL, not a part
+        return _TARGET.sub(
+            lambda t: t[1] + _canonical_name(t[2].decode("utf-8", "replace")).encode() + t[3],
+            tag,
+        )
+
+    return _RELATIONSHIP.sub(fix, content)
+
+
+def _canonical(archive: zipfile.ZipFile) -> bytes | None:
+    """The package rewritten with `/` and resolved names, or None if it has them already.
+
+    Office and LibreOffice write `/`; some generators write `\\` or `./` in
+    part names and relation targets, which calamine does not resolve (it found
+    no worksheet: "unreadable"). Sizes were checked by the guard.
+    """
+    infos = archive.infolist()
+    relations = [i for i in infos if part_key(i.filename).endswith(".rels")]
+    renamed = any(_canonical_name(i.filename) != i.filename for i in infos)
+    contents = {i.filename: _small(archive, i.filename) for i in relations}
+    fixed = {name: _canonical_relations(content) for name, content in contents.items()}
+    if not renamed and fixed == contents:
+        return None
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in infos:
+            content = fixed.get(info.filename)
+            if content is None:
+                content = archive.read(info.filename)
+            copy.writestr(_canonical_name(info.filename).lstrip("/"), content)
+    return out.getvalue()
 
 
 _SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b([^>]*)/?>")

@@ -91,6 +91,9 @@ def validate(
         result.errors.append(
             error_entry(None, None, "sheet.duplicate_column", {"column": headers.label(name)})
         )
+    if not data:
+        # Headers alone are a mistake (the wrong sheet, rows deleted), not "nothing to do".
+        result.errors.append(error_entry(None, None, "sheet.no_rows"))
     if len(data) > settings.SHEET_MAX_ROWS:
         result.errors.append(
             error_entry(None, None, "sheet.too_many_rows", {"max": settings.SHEET_MAX_ROWS})

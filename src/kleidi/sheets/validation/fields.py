@@ -7,8 +7,13 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 
 from kleidi.accounts import usernames
-from kleidi.people.validation import clean_external_email, clean_mobile, clean_supervisor_email
-from kleidi.sheets.validation.cells import as_text, parse_date, parse_kind
+from kleidi.people.validation import (
+    clean_external_email,
+    clean_mobile,
+    split_address,
+    split_supervisor,
+)
+from kleidi.sheets.validation.cells import as_text, is_placeholder, parse_date, parse_kind
 from kleidi.sheets.validation.names import (
     NAME_FIELDS,
     check_name,
@@ -27,19 +32,28 @@ def check_fields(row: Row, upload_kind: str, today: dt.date, supervisors: dict) 
     raw = row.raw
     values = row.values
     for name, cell in raw.items():
-        values[name] = as_text(cell)
+        text = as_text(cell)
+        values[name] = "" if is_placeholder(text) else text
     username = usernames.normalise(values.get("username", ""))
     values["username"] = username
     row.username = username
 
     if not values.get("surname") and not values.get("given_name") and values.get("full_name"):
-        values["surname"], values["given_name"] = split_full_name(values["full_name"], username)
-        row.alias = {"surname": "full_name", "given_name": "full_name"}
+        split = split_full_name(values["full_name"], username)
+        values["surname"], values["given_name"] = split.surname, split.given_name
+        row.alias.update(surname="full_name", given_name="full_name")
+        if split.ambiguous:
+            row.error("full_name", "name.order_ambiguous", {"value": values["full_name"]})
+    if "area" not in raw and "postcode" not in raw and values.get("address"):
+        values["address"], values["area"], values["postcode"] = split_address(values["address"])
+        row.alias.update(area="address", postcode="address")
     _check_kind(row, upload_kind)
     _check_username(row, username, row.kind or upload_kind)
+    _check_supervisor(row, supervisors)
 
     for name in NAME_FIELDS:
-        check_name(row, name, required=name in ("surname", "given_name"))
+        if not row.has_error(name):
+            check_name(row, name, required=name in ("surname", "given_name"))
     for name in ("address", "area", "postcode", "registration_number", "supervisor_name"):
         value = values.get(name, "")
         if value and len(value) > MAX_LENGTHS[name]:
@@ -56,7 +70,6 @@ def check_fields(row: Row, upload_kind: str, today: dt.date, supervisors: dict) 
     except ValidationError as exc:
         code, params = code_params(exc)
         row.error("external_email", code, params)
-    _check_supervisor_email(row, supervisors)
     _check_end_date(row, today)
 
 
@@ -98,24 +111,36 @@ def _check_mobile(row: Row) -> None:
         row.error("mobile", code, {**params, "value": values["mobile"]})
 
 
-def _check_supervisor_email(row: Row, supervisors: dict) -> None:
+def _check_supervisor(row: Row, supervisors: dict) -> None:
+    """R13: the director's or supervisor's email, and the name if the same cell holds it.
+
+    The guide asks for both in one column («... (να αναγράφεται και το Mail του)»),
+    which a header may map to either field; with no email column at all the
+    name column is that cell (its errors point at it).
+    """
     values = row.values
-    supervisor_email = values.get("supervisor_email", "")
-    if not supervisor_email:
+    if "supervisor_email" not in row.raw and "supervisor_name" in row.raw:
+        row.alias["supervisor_email"] = "supervisor_name"
+        cell, named = values.get("supervisor_name", ""), ""
+    else:
+        cell, named = values.get("supervisor_email", ""), values.get("supervisor_name", "")
+    if not cell:
         row.error("supervisor_email", "field.required")
         return
     # A handful of directors and supervisors recur on every row: check each once.
-    checked = supervisors.get(supervisor_email)
+    checked = supervisors.get(cell)
     if checked is None:
         try:
-            checked = (clean_supervisor_email(supervisor_email), None)
+            checked = (split_supervisor(cell), None)
         except ValidationError as exc:
             checked = (None, code_params(exc))
-        supervisors[supervisor_email] = checked
-    if checked[1] is None:
-        values["supervisor_email"] = checked[0]
-    else:
+        supervisors[cell] = checked
+    if checked[1] is not None:
         row.error("supervisor_email", *checked[1])
+        return
+    name, email = checked[0]
+    values["supervisor_email"] = email
+    values["supervisor_name"] = named or name
 
 
 def _check_end_date(row: Row, today: dt.date) -> None:
