@@ -168,19 +168,6 @@ def test_r13_a_shortened_header_holding_the_email_is_no_missing_column(school_el
     )
 
 
-def test_r13_a_supervisor_column_and_its_email_column_are_two_columns(school_el):
-    cells = {
-        GUIDE_DIRECTOR: None,
-        "Επιβλέπων": "Καθ. Ιωάννης Παπαδάκης",
-        "Επιβλέπων (email)": "ipapadakis@central.ntua.gr",
-    }
-    values = plan_values(one_row(school_el, cells))
-    assert (values["supervisor_name"], values["supervisor_email"]) == (
-        "Καθ. Ιωάννης Παπαδάκης",
-        "ipapadakis@central.ntua.gr",
-    )
-
-
 def test_r13_a_shortened_header_without_the_email_reports_its_cell(school_el):
     result = one_row(
         school_el, {GUIDE_DIRECTOR: None, "Διευθυντής Μεταπτυχιακού": "Καθ. Ι. Παπαδάκης"}
@@ -190,15 +177,31 @@ def test_r13_a_shortened_header_without_the_email_reports_its_cell(school_el):
     ]
 
 
-def test_r13_a_name_column_wins_over_the_name_in_the_email_cell(school_el):
-    cells = {
-        GUIDE_DIRECTOR: None,
-        "Διευθυντής ΔΠΜΣ ή επιβλέπων": "Ιωάννης Παπαδάκης",
-        "Email διευθυντή ή επιβλέποντα": "Ι. Π. <ipapadakis@central.ntua.gr>",
-    }
-    values = plan_values(one_row(school_el, cells))
+@pytest.mark.parametrize(
+    ("cells", "name"),
+    [
+        # «Επιβλέπων (email)» beside «Επιβλέπων»: its note makes it the email column.
+        (
+            {
+                "Επιβλέπων": "Καθ. Ιωάννης Παπαδάκης",
+                "Επιβλέπων (email)": "ipapadakis@central.ntua.gr",
+            },
+            "Καθ. Ιωάννης Παπαδάκης",
+        ),
+        # A name column wins over the name in the email cell.
+        (
+            {
+                "Διευθυντής ΔΠΜΣ ή επιβλέπων": "Ιωάννης Παπαδάκης",
+                "Email διευθυντή ή επιβλέποντα": "Ι. Π. <ipapadakis@central.ntua.gr>",
+            },
+            "Ιωάννης Παπαδάκης",
+        ),
+    ],
+)
+def test_r13_a_name_column_and_an_email_column(school_el, cells, name):
+    values = plan_values(one_row(school_el, {GUIDE_DIRECTOR: None, **cells}))
     assert (values["supervisor_name"], values["supervisor_email"]) == (
-        "Ιωάννης Παπαδάκης",
+        name,
         "ipapadakis@central.ntua.gr",
     )
 
