@@ -26,9 +26,9 @@ MESSAGES = {
         "The director's or supervisor's email “%(value)s” is not valid.",
     ),
     "supervisor.two_emails": (
-        "Το κελί του διευθυντή ή επιβλέποντα «{value}» έχει δύο διευθύνσεις email· "
+        "Το κελί του διευθυντή ή επιβλέποντα «%(value)s» έχει δύο διευθύνσεις email· "
         "αφήστε μόνο μία.",
-        "The director's or supervisor's cell “{value}” holds two email addresses; keep only one.",
+        "The director's or supervisor's cell “%(value)s” holds two email addresses; keep only one.",
     ),
     "name.lookalike": (
         "Το «%(value)s» αναμειγνύει ελληνικά και λατινικά γράμματα· "

@@ -95,9 +95,9 @@ MESSAGES = {
         "The name “%(value)s” has no letters or contains digits.",
     ),
     "name.order_ambiguous": (
-        "Στο «{value}» δεν φαίνεται ποιο είναι το επώνυμο και ποιο το όνομα· γράψτε τα σε "
+        "Στο «%(value)s» δεν φαίνεται ποιο είναι το επώνυμο και ποιο το όνομα· γράψτε τα σε "
         "χωριστές στήλες «Επώνυμο» και «Όνομα», ή το επώνυμο με κεφαλαία.",
-        "In “{value}” it cannot be told which is the surname and which the given name; "
+        "In “%(value)s” it cannot be told which is the surname and which the given name; "
         "write them in separate “Επώνυμο” (surname) and “Όνομα” (given name) columns, or "
         "the surname in capitals.",
     ),
