@@ -91,3 +91,18 @@ class SecretariatMembershipAdmin(admin.ModelAdmin):
     list_filter = ("school",)
     autocomplete_fields = ()
     raw_id_fields = ("account",)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a membership is added or removed, through the account service
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = services.add_membership(
+            obj.account, obj.school, actor=request.user, client_ip=client_ip(request)
+        ).pk
+
+    def delete_model(self, request, obj):
+        services.remove_membership(obj, actor=request.user, client_ip=client_ip(request))
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("account", "school"):
+            self.delete_model(request, membership)

@@ -28,18 +28,16 @@ from django.utils import timezone
 
 from kleidi import linkseal
 from kleidi.accounts.models import Account, AccountState
-from kleidi.accounts.services import activate_account
+from kleidi.accounts.services import activate_account, store_password
 from kleidi.audit.services import build_event, pseudonym, record, record_many
 from kleidi.bulk import insert_rows
 from kleidi.credentials import ratelimit
 from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.directory import services as directory
 from kleidi.errors import error
-from kleidi.notifications.models import OutboxMessage
 from kleidi.notifications.services import (
     queue_message,
     queue_messages,
-    render_message,
     schedule_delivery,
 )
 
@@ -334,14 +332,14 @@ class _Discard(Exception):
 def _shadow_reset(account, email: str, token_hash: str, context: dict, now) -> None:
     """A refused request does a match's work, then rolls it back (R23 timing).
 
-    The same UPDATE of outstanding links (of no account), the same message
-    rendering, the same two INSERTs, inside a savepoint that is rolled back, so
-    nothing remains. Foreign keys are checked at commit, which never comes.
+    The same UPDATE of outstanding links (of no account), the same INSERTs
+    and message rendering through the same services, inside a savepoint that
+    is rolled back, so nothing remains (nor its delivery, queued on commit).
+    Foreign keys are checked at commit, which never comes.
     """
     LinkToken.objects.filter(account_id=0, used_at__isnull=True, voided_at__isnull=True).update(
         voided_at=now
     )
-    subject, text, html = render_message("reset", context)
     try:
         with transaction.atomic():
             LinkToken.objects.create(
@@ -351,13 +349,7 @@ def _shadow_reset(account, email: str, token_hash: str, context: dict, now) -> N
                 created_at=now,
                 expires_at=now,
             )
-            OutboxMessage.objects.create(
-                template="reset",
-                to=email[:254],
-                subject=subject[:250],
-                body_text=text,
-                body_html=html,
-            )
+            queue_message("reset", to=email[:254], context=context)
             raise _Discard
     except _Discard:
         pass
@@ -381,9 +373,7 @@ def _apply_password(
     Runs inside the caller's transaction with the account row locked. Other
     sessions end because Django ties each session to the password hash.
     """
-    account.set_password(password)
-    account.password_changed_at = now
-    account.save(update_fields=["password", "password_changed_at"])
+    store_password(account, password, now=now)
     void_links(account, now=now)
     if account.state == AccountState.PENDING:
         activate_account(account, actor=account, client_ip=client_ip)
