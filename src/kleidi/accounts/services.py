@@ -7,7 +7,6 @@ in one transaction. Views, commands, the admin and the sheets call these.
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -41,13 +40,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
-    """R14: an account given a date expires at the end of that day, Europe/Athens."""
-    athens = ZoneInfo("Europe/Athens")
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=athens)
+    """R14: an account given a date expires at the end of that day, in settings.TIME_ZONE.
+
+    The institution's zone (Europe/Athens), never the zone a request activated.
+    """
+    zone = timezone.get_default_timezone()
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
 
 
 def local_today() -> dt.date:
-    return timezone.localdate(timezone.now(), ZoneInfo("Europe/Athens"))
+    """Today in the institution's zone (settings.TIME_ZONE)."""
+    return timezone.localdate(timezone.now(), timezone.get_default_timezone())
 
 
 def _transition(
@@ -487,7 +490,7 @@ def send_expiry_reminders(*, today: dt.date | None = None) -> list[tuple[str, in
 
 def _remind(account: Account, days: int) -> None:
     expiry_day = (account.expires_at - dt.timedelta(seconds=1)).astimezone(
-        ZoneInfo("Europe/Athens")
+        timezone.get_default_timezone()
     )
     context = {"account": account, "days": days, "expiry": expiry_day.date()}
     if account.email:

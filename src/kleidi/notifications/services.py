@@ -30,6 +30,8 @@ from django_tasks_db.utils import retry
 from kleidi import linkseal, worker
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 
+SUBJECT_CHARS = OutboxMessage._meta.get_field("subject").max_length
+
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("el", "en")
@@ -94,7 +96,7 @@ def queue_messages(template: str, messages: list[tuple[str, dict, object]]) -> l
             OutboxMessage(
                 template=template,
                 to=to,
-                subject=subject[:250],
+                subject=subject[:SUBJECT_CHARS],
                 body_text=text,
                 body_html=html,
                 account=account,

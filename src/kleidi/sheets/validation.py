@@ -46,19 +46,16 @@ CREATE, REACTIVATE, RENEW, UPDATE, UNCHANGED, ERROR = (
     "error",
 )
 
-MAX_LENGTHS = {
-    "surname": 150,
-    "given_name": 150,
-    "father_name": 150,
-    "mother_name": 150,
-    "latin_surname": 150,
-    "address": 250,
-    "area": 150,
-    "postcode": 16,
-    "registration_number": 32,
-    "supervisor_name": 250,
-}
 NAME_FIELDS = ("surname", "given_name", "father_name", "mother_name", "latin_surname")
+# The longest value each text column may hold: the model field's own length.
+MAX_LENGTHS = {
+    name: model._meta.get_field(name).max_length
+    for model, names in (
+        (Person, (*NAME_FIELDS, "address", "area", "postcode")),
+        (Affiliation, ("registration_number", "supervisor_name")),
+    )
+    for name in names
+}
 # The person's data a sheet row carries: the fields the people service audits.
 PERSON_FIELDS = AUDITED_FIELDS
 
