@@ -124,3 +124,20 @@ def test_r2_console_school_add_and_change_go_through_the_service(client, account
         client.post(f"/console/people/school/{school.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
+
+
+def test_r8_console_memberships_are_added_and_removed_through_the_account_service(client, account):
+    client.force_login(account("helpdesk"))
+    secretariat = account("grammateiael")
+    chemeng = School.objects.get(code="ch")
+    form = {"account": secretariat.pk, "school": chemeng.pk}
+    response = client.post("/console/accounts/secretariatmembership/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    membership = SecretariatMembership.objects.get(account=secretariat, school=chemeng)
+    (added,) = events("membership.added", secretariat)[-1:]
+    assert (added.actor_name, added.details) == ("helpdesk", {"school": "ch"})
+    url = f"/console/accounts/secretariatmembership/{membership.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not SecretariatMembership.objects.filter(pk=membership.pk).exists()
+    (removed,) = events("membership.removed", secretariat)
+    assert removed.details == {"school": "ch"} and removed.school == chemeng

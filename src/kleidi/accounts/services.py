@@ -264,14 +264,7 @@ def record_sign_in(account: Account) -> None:
 def add_membership(account: Account, school: School, *, actor=None, client_ip=None):
     """R8: a secretariat account acts for `school`; audited as `membership.added`."""
     membership = SecretariatMembership.objects.create(account=account, school=school)
-    record(
-        "membership.added",
-        actor=actor,
-        client_ip=client_ip,
-        target=account,
-        school=school,
-        details={"school": school.code},
-    )
+    _record_membership("membership.added", account, school, actor, client_ip)
     return membership
 
 
@@ -280,14 +273,12 @@ def remove_membership(membership: SecretariatMembership, *, actor=None, client_i
     """R8: the account no longer acts for the school; audited as `membership.removed`."""
     account, school = membership.account, membership.school
     membership.delete()
-    record(
-        "membership.removed",
-        actor=actor,
-        client_ip=client_ip,
-        target=account,
-        school=school,
-        details={"school": school.code},
-    )
+    _record_membership("membership.removed", account, school, actor, client_ip)
+
+
+def _record_membership(action: str, account, school, actor, client_ip) -> None:
+    details = {"school": school.code}
+    record(action, actor=actor, client_ip=client_ip, target=account, school=school, details=details)
 
 
 @transaction.atomic
