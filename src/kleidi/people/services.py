@@ -64,11 +64,6 @@ def _save_changes(obj, changes: dict, fields: tuple[str, ...], action: str, **au
     return changed
 
 
-def diff(person: Person, changes: dict[str, str]) -> dict[str, dict[str, str]]:
-    """The fields whose value would change, with before and after."""
-    return _changes(person, changes, AUDITED_FIELDS)
-
-
 @transaction.atomic
 def create_people(
     rows: list[dict[str, str]], *, actor=None, client_ip=None, school=None
