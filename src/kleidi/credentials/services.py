@@ -36,6 +36,7 @@ from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.directory import services as directory
 from kleidi.errors import error
 from kleidi.notifications.services import (
+    TO_CHARS,
     queue_message,
     queue_messages,
     schedule_delivery,
@@ -349,7 +350,7 @@ def _shadow_reset(account, email: str, token_hash: str, context: dict, now) -> N
                 created_at=now,
                 expires_at=now,
             )
-            queue_message("reset", to=email[:254], context=context)
+            queue_message("reset", to=email[:TO_CHARS], context=context)
             raise _Discard
     except _Discard:
         pass

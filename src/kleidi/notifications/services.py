@@ -30,6 +30,7 @@ from django_tasks_db.utils import retry
 from kleidi import linkseal, worker
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 
+TO_CHARS = OutboxMessage._meta.get_field("to").max_length
 SUBJECT_CHARS = OutboxMessage._meta.get_field("subject").max_length
 
 logger = logging.getLogger(__name__)
