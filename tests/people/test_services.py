@@ -11,6 +11,7 @@ from kleidi.people.services import (
     graduate,
     update_affiliation,
 )
+from tests import writers
 
 
 def events(action: str, target) -> list[AuditEvent]:
@@ -141,3 +142,12 @@ def test_r8_console_memberships_are_added_and_removed_through_the_account_servic
     assert not SecretariatMembership.objects.filter(pk=membership.pk).exists()
     (removed,) = events("membership.removed", secretariat)
     assert removed.details == {"school": "ch"} and removed.school == chemeng
+
+
+def test_r22_saving_the_consoles_read_only_account_form_writes_nothing(client, account):
+    client.force_login(account("helpdesk"))
+    target = account("salexiou")
+    with writers.expect_violations() as caught:
+        response = client.post(f"/console/accounts/account/{target.pk}/change/", {})
+    assert response.status_code == 302
+    assert caught == []  # Django's default save_model would UPDATE the row itself

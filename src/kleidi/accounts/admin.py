@@ -84,6 +84,9 @@ class AccountAdmin(admin.ModelAdmin):
         # Fields are read-only; "change" here means the state actions.
         return request.user.has_perm("accounts.change_account")
 
+    def save_model(self, request, obj, form, change):
+        """Nothing to save: every field is read-only, and the account service is its writer."""
+
 
 @admin.register(SecretariatMembership)
 class SecretariatMembershipAdmin(admin.ModelAdmin):
