@@ -1,4 +1,5 @@
-"""Shared test fixtures: the demo data, and the rule that CI never skips a real service."""
+"""Shared test fixtures: the demo data, the rule that CI never skips a real service,
+and the one-writer-per-table check (tests/writers.py) around every test."""
 
 import os
 
@@ -9,6 +10,31 @@ from hypothesis import settings
 # them): on a loaded machine it fails correct code, so no property test has one.
 settings.register_profile("kleidi", deadline=None)
 settings.load_profile("kleidi")
+
+from tests import writers
+
+
+def pytest_configure(config):
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(writers.on_connect, dispatch_uid="kleidi_writer_check")
+    for connection in connections.all(initialized_only=True):
+        writers.install(connection)
+
+
+@pytest.fixture(autouse=True)
+def _one_writer_per_table():
+    """Fail a test during which a Kleidi table was written outside its app's services."""
+    writers.take()
+    yield
+    found = writers.take()
+    if found:
+        pytest.fail(
+            "written outside the owning app's services (tests/writers.py):\n"
+            + "\n".join(sorted({str(v) for v in found})),
+            pytrace=False,
+        )
 
 
 def require_service(available: bool, reason: str) -> None:

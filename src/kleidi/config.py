@@ -6,7 +6,7 @@ message that says which variable to fix (docs/configuration.md lists them).
 
 import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -65,12 +65,57 @@ def env_regex(name: str, default: str) -> str:
     return value
 
 
-def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
+def env_int_list(
+    name: str, default: list[int], *, minimum: int = 0, maximum: int | None = None
+) -> list[int]:
+    """Comma-separated whole numbers; a bad or repeated entry stops start-up, none is dropped."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return list(default)
+    values: list[int] = []
+    for item in raw.split(","):
+        entry = item.strip()
+        try:
+            value = int(entry)
+        except ValueError:
+            raise ConfigError(
+                name, f"expected whole numbers separated by commas, got {entry!r}"
+            ) from None
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise ConfigError(name, f"each must be at least {minimum}{upper}, got {value}")
+        if value in values:
+            raise ConfigError(name, f"{value} appears twice")
+        values.append(value)
+    return values
+
+
+def env_url(
+    name: str, default: str, *, schemes: tuple[str, ...], query: bool = False
+) -> SplitResult:
+    """A URL with one of `schemes` and a host (a path for unix sockets), parsed by urllib.
+
+    Refused: another scheme, no host, a bad port, a fragment, and a query
+    unless `query` allows one. The result keeps no trailing slash.
+    """
     value = env_str(name, default)
     parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.netloc:
-        raise ConfigError(name, f"expected a URL starting with {' or '.join(schemes)}://")
-    return value.rstrip("/")
+    if parts.scheme not in schemes:
+        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ConfigError(name, f"expected a URL starting with {wanted}")
+    if parts.scheme == "unix" and not parts.path:
+        raise ConfigError(name, "a unix:// URL needs the socket's path")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ConfigError(name, f"{value!r} has no host")
+    try:
+        _ = parts.port  # urllib checks the port when it is read
+    except ValueError:
+        raise ConfigError(name, f"{value!r} has an invalid port") from None
+    if parts.fragment or value.endswith("#"):
+        raise ConfigError(name, "must not have a #fragment")
+    if not query and (parts.query or "?" in value):
+        raise ConfigError(name, "must not have a ?query")
+    return parts._replace(path=parts.path.rstrip("/"))
 
 
 def env_domains(name: str, default: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from kleidi.config import (
     env_bool,
     env_domains,
     env_int,
+    env_int_list,
     env_list,
     env_regex,
     env_str,
@@ -59,12 +60,15 @@ SECRET_KEY = _secret_key()
 # sealed before a rotation (kleidi.linkseal); drop them once those have expired.
 SECRET_KEY_FALLBACKS = env_str("SECRET_KEY_FALLBACKS", "").split()
 
-BASE_URL = env_url("BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+_base = env_url("BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+if _base.username is not None or _base.password is not None:
+    raise ConfigError("BASE_URL", "must not hold a user name or password")
+BASE_URL = _base.geturl()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
-_base_host = BASE_URL.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+_base_host = f"[{_base.hostname}]" if ":" in _base.hostname else _base.hostname
 if _base_host not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(_base_host)
-CSRF_TRUSTED_ORIGINS = [BASE_URL.split("/", 3)[0] + "//" + BASE_URL.split("/", 3)[2]]
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
 
 # Kleidi's apps come first: their Greek translations and templates take
 # precedence over Django's own (e.g. "active" is «ενεργός» for an account).
@@ -156,7 +160,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
+    env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"), query=True)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -280,9 +284,7 @@ LOGIN_RATE_PER_ADDRESS = env_int("KLEIDI_LOGIN_RATE_PER_ADDRESS", 50, minimum=1)
 STRENGTH_RATE_PER_ADDRESS = env_int("KLEIDI_STRENGTH_RATE_PER_ADDRESS", 600, minimum=10)
 
 # R21: reminders before expiry; R20: renewal horizon.
-EXPIRY_REMINDER_DAYS = [
-    int(d) for d in env_list("KLEIDI_EXPIRY_REMINDER_DAYS", ["30", "7"]) if d.isdigit()
-]
+EXPIRY_REMINDER_DAYS = env_int_list("KLEIDI_EXPIRY_REMINDER_DAYS", [30, 7], minimum=1, maximum=366)
 RENEWAL_MAX_YEARS = env_int("KLEIDI_RENEWAL_MAX_YEARS", 2, minimum=1, maximum=10)
 
 # R9, §6: upload limits.

@@ -6,7 +6,10 @@ uniqueness on the lowercased name. Every state change goes through
 `kleidi.accounts.services` (R22), never through direct saves.
 """
 
+from functools import partial
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -75,24 +78,13 @@ class AccountManager(BaseUserManager):
         return self.get(username__iexact=username)
 
     def create_superuser(self, username, password=None, **extra):
-        """`kleidi createsuperuser` makes a helpdesk operator (the console's top role).
+        """`kleidi createsuperuser`, through the account service (its only writer).
 
         Its name passes the username policy like every other new name (R7).
         """
-        from kleidi.accounts.usernames import validate_new_username  # it imports this module
+        from kleidi.accounts.services import create_helpdesk_operator  # services import models
 
-        account = self.model(
-            username=validate_new_username(username, AccountKind.STAFF),
-            kind=AccountKind.STAFF,
-            state=AccountState.ACTIVE,
-            role=StaffRole.HELPDESK,
-        )
-        account.set_password(password)
-        account.save(using=self._db)
-        from kleidi.audit.services import record  # audit is a leaf every app may call
-
-        record("account.created", target=account, details={"kind": "staff", "role": "helpdesk"})
-        return account
+        return create_helpdesk_operator(username, password)
 
 
 class Account(AbstractBaseUser):
@@ -182,6 +174,12 @@ class Account(AbstractBaseUser):
     def has_module_perms(self, app_label: str) -> bool:
         perms = ROLE_PERMISSIONS.get(self.role, frozenset())
         return self.is_staff and any(p.startswith(f"{app_label}.") for p in perms)
+
+    def check_password(self, raw_password) -> bool:
+        """Django's check; an outdated hash is stored again by the account service."""
+        from kleidi.accounts.services import upgrade_password_hash  # services import models
+
+        return check_password(raw_password, self.password, partial(upgrade_password_hash, self))
 
     def delete(self, *args, **kwargs):
         raise PermissionError("accounts are never deleted: usernames are unique for ever (R7)")

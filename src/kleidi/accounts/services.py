@@ -7,14 +7,20 @@ in one transaction. Views, commands, the admin and the sheets call these.
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from kleidi.accounts import usernames
-from kleidi.accounts.models import RENEWABLE_KINDS, Account, AccountKind, AccountState
+from kleidi.accounts.models import (
+    RENEWABLE_KINDS,
+    Account,
+    AccountKind,
+    AccountState,
+    SecretariatMembership,
+    StaffRole,
+)
 from kleidi.accounts.signals import account_changed, welcome_due
 from kleidi.audit.services import build_event, record, record_many
 from kleidi.errors import error
@@ -34,13 +40,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
-    """R14: an account given a date expires at the end of that day, Europe/Athens."""
-    athens = ZoneInfo("Europe/Athens")
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=athens)
+    """R14: an account given a date expires at the end of that day, in settings.TIME_ZONE.
+
+    The institution's zone (Europe/Athens), never the zone a request activated.
+    """
+    zone = timezone.get_default_timezone()
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
 
 
 def local_today() -> dt.date:
-    return timezone.localdate(timezone.now(), ZoneInfo("Europe/Athens"))
+    """Today in the institution's zone (settings.TIME_ZONE)."""
+    return timezone.localdate(timezone.now(), timezone.get_default_timezone())
 
 
 def _transition(
@@ -170,6 +180,106 @@ def create_accounts(
     if welcome and to_welcome:
         welcome_due.send(sender=Account, accounts=to_welcome, reason="created")
     return accounts
+
+
+# The event each state's transition is audited as (R22, R29).
+STATE_ACTIONS = {
+    S.ACTIVE: "account.activated",
+    S.EXPIRED: "account.expired",
+    S.DISABLED: "account.disabled",
+    S.RETIRED: "account.retired",
+}
+
+
+@transaction.atomic
+def create_account_in_state(
+    spec: NewAccount, *, state: str, password: str | None = None, actor=None
+) -> Account:
+    """An account that starts in `state` with a known password: the demo's seed.
+
+    It is created pending like every account (R5, R7, R11, audited), without
+    a welcome, then given its password and moved to `state` by an audited
+    transition (R22), so the log tells how it came to be.
+    """
+    account = create_accounts([spec], actor=actor, welcome=False)[0]
+    fields: tuple[str, ...] = ()
+    if password is not None:
+        account.set_password(password)
+        account.password_changed_at = timezone.now()
+        fields = ("password", "password_changed_at")
+    if state == S.PENDING:
+        if fields:
+            account.save(update_fields=fields)
+        return account
+    return _transition(account, state, STATE_ACTIONS[state], actor=actor, extra_fields=fields)
+
+
+@transaction.atomic
+def create_helpdesk_operator(username: str, password: str | None) -> Account:
+    """`kleidi createsuperuser` makes a helpdesk operator (the console's top role), audited.
+
+    Its name passes the username policy like every other new name (R7).
+    """
+    account = Account(
+        username=validate_new_username(username, AccountKind.STAFF),
+        kind=AccountKind.STAFF,
+        state=S.ACTIVE,
+        role=StaffRole.HELPDESK,
+    )
+    account.set_password(password)
+    account.save()
+    record("account.created", target=account, details={"kind": "staff", "role": "helpdesk"})
+    return account
+
+
+def store_password(account: Account, password: str, *, now: dt.datetime) -> Account:
+    """R26: the account's new password hash (hashed once), in the caller's transaction.
+
+    The credentials service decides the password and does the rest of R26
+    (links, mail, audit, directory); the account's row is written here.
+    """
+    account.set_password(password)
+    account.password_changed_at = now
+    account.save(update_fields=["password", "password_changed_at"])
+    return account
+
+
+def upgrade_password_hash(account: Account, password: str) -> None:
+    """A right password under an outdated hasher is stored again under the current one.
+
+    Django's `check_password` calls this at sign-in; the password did not
+    change, so neither does `password_changed_at`.
+    """
+    account.set_password(password)
+    account._password = None
+    account.save(update_fields=["password"])
+
+
+def record_sign_in(account: Account) -> None:
+    """Django's `update_last_login`, done by the account's own writer."""
+    account.last_login = timezone.now()
+    account.save(update_fields=["last_login"])
+
+
+@transaction.atomic
+def add_membership(account: Account, school: School, *, actor=None, client_ip=None):
+    """R8: a secretariat account acts for `school`; audited as `membership.added`."""
+    membership = SecretariatMembership.objects.create(account=account, school=school)
+    _record_membership("membership.added", account, school, actor, client_ip)
+    return membership
+
+
+@transaction.atomic
+def remove_membership(membership: SecretariatMembership, *, actor=None, client_ip=None) -> None:
+    """R8: the account no longer acts for the school; audited as `membership.removed`."""
+    account, school = membership.account, membership.school
+    membership.delete()
+    _record_membership("membership.removed", account, school, actor, client_ip)
+
+
+def _record_membership(action: str, account, school, actor, client_ip) -> None:
+    details = {"school": school.code}
+    record(action, actor=actor, client_ip=client_ip, target=account, school=school, details=details)
 
 
 @transaction.atomic
@@ -385,7 +495,7 @@ def send_expiry_reminders(*, today: dt.date | None = None) -> list[tuple[str, in
 
 def _remind(account: Account, days: int) -> None:
     expiry_day = (account.expires_at - dt.timedelta(seconds=1)).astimezone(
-        ZoneInfo("Europe/Athens")
+        timezone.get_default_timezone()
     )
     context = {"account": account, "days": days, "expiry": expiry_day.date()}
     if account.email:

@@ -13,6 +13,7 @@ from kleidi.audit.models import AuditEvent
 from kleidi.bulk import insert_rows
 
 SECRET_KEYS = ("password", "token", "secret")
+TARGET_REPR_CHARS = AuditEvent._meta.get_field("target_repr").max_length
 PSEUDONYM_CHARS = 16  # 64 bits: enough to tell typed values apart, short to read
 
 
@@ -49,7 +50,7 @@ def build_event(
         client_ip=client_ip or None,
         target_type=target._meta.model_name if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
+        target_repr=str(target)[:TARGET_REPR_CHARS] if target is not None else "",
         school=school,
         details=_clean(details or {}),
     )

@@ -84,6 +84,9 @@ class AccountAdmin(SchoolScopedAdmin):
         # Fields are read-only; "change" here means the state actions.
         return request.user.has_perm("accounts.change_account")
 
+    def save_model(self, request, obj, form, change):
+        """Nothing to save: every field is read-only, and the account service is its writer."""
+
 
 @admin.register(SecretariatMembership)
 class SecretariatMembershipAdmin(admin.ModelAdmin):
@@ -91,3 +94,18 @@ class SecretariatMembershipAdmin(admin.ModelAdmin):
     list_filter = ("school",)
     autocomplete_fields = ()
     raw_id_fields = ("account",)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a membership is added or removed, through the account service
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = services.add_membership(
+            obj.account, obj.school, actor=request.user, client_ip=client_ip(request)
+        ).pk
+
+    def delete_model(self, request, obj):
+        services.remove_membership(obj, actor=request.user, client_ip=client_ip(request))
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("account", "school"):
+            self.delete_model(request, membership)

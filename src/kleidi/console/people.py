@@ -10,7 +10,13 @@ from kleidi.console.base import SchoolScopedAdmin
 from kleidi.errors import error
 from kleidi.people.models import Affiliation, Person, School
 from kleidi.people.selectors import search_people
-from kleidi.people.services import AUDITED_FIELDS, update_person
+from kleidi.people.services import (
+    AUDITED_FIELDS,
+    SCHOOL_FIELDS,
+    create_school,
+    update_person,
+    update_school,
+)
 from kleidi.people.validation import clean_external_email, clean_mobile
 from kleidi.request import client_ip
 from kleidi.text import lookalikes
@@ -21,6 +27,18 @@ class SchoolAdmin(SchoolScopedAdmin):
     school_lookup = "pk"
     list_display = ("code", "name_el", "name_en", "undergraduate_prefix")
     search_fields = ("code", "name_el", "name_en")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # schools are referenced by people, accounts and the audit log
+
+    def save_model(self, request, obj, form, change):
+        """Through the people service, audited with before and after (R2)."""
+        audit = {"actor": request.user, "client_ip": client_ip(request)}
+        fields = {name: form.cleaned_data[name] for name in SCHOOL_FIELDS}
+        if change:
+            update_school(School.objects.get(pk=obj.pk), fields, **audit)
+        else:
+            obj.pk = create_school(fields, **audit).pk
 
 
 class AffiliationInline(admin.TabularInline):

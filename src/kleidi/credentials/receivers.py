@@ -3,10 +3,13 @@
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from kleidi.accounts.models import Account
 from kleidi.accounts.signals import welcome_due
 from kleidi.audit.services import pseudonym, record
 from kleidi.credentials.services.welcome import send_welcomes
 from kleidi.request import client_ip
+
+USERNAME_CHARS = Account._meta.get_field("username").max_length
 
 
 @receiver(welcome_due, dispatch_uid="credentials_send_welcome")
@@ -37,11 +40,12 @@ def audit_console_failure(sender, credentials, request=None, **kwargs):
     the password in `credentials`; the username is kept as a pseudonym, since
     it may be a password typed into the wrong box.
     """
+    typed = str(credentials.get("username", "")).strip().lower()[:USERNAME_CHARS]
     record(
         "login.failed",
         client_ip=client_ip(request) if request is not None else None,
         details={
-            "username": pseudonym(str(credentials.get("username", "")).strip().lower()[:64]),
+            "username": pseudonym(typed),
             "via": "authenticate",
         },
     )

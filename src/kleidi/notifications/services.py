@@ -18,6 +18,10 @@ from django.utils.safestring import mark_safe
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 from kleidi.notifications.tasks import schedule_delivery
 
+TO_CHARS = OutboxMessage._meta.get_field("to").max_length
+SUBJECT_CHARS = OutboxMessage._meta.get_field("subject").max_length
+
+
 LANGUAGES = ("el", "en")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
@@ -79,7 +83,7 @@ def queue_messages(template: str, messages: list[tuple[str, dict, object]]) -> l
             OutboxMessage(
                 template=template,
                 to=to,
-                subject=subject[:250],
+                subject=subject[:SUBJECT_CHARS],
                 body_text=text,
                 body_html=html,
                 account=account,

@@ -1,12 +1,16 @@
-"""Writing people's data (R2): only the secretariat's feeds and sheets or the helpdesk.
+"""Writing schools, people and affiliations (R2): the only writer of this app's tables.
 
-Every change is audited with its before and after values.
+Only the secretariat's feeds and sheets or the helpdesk change personal data;
+every change is audited with its before and after values, one at a time or
+in bulk (a sheet writes thousands in one INSERT each).
 """
+
+import datetime as dt
 
 from django.db import transaction
 
 from kleidi.audit.services import build_event, record, record_many
-from kleidi.people.models import Person
+from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
 
 AUDITED_FIELDS = (
     "surname",
@@ -20,22 +24,51 @@ AUDITED_FIELDS = (
     "mobile",
     "external_email",
 )
+AFFILIATION_FIELDS = (
+    "kind",
+    "registration_number",
+    "admission_route",
+    "programme",
+    "supervisor_name",
+    "supervisor_email",
+    "status",
+    "start_date",
+    "end_date",
+)
+SCHOOL_FIELDS = ("code", "name_el", "name_en", "undergraduate_prefix")
 
 
-def diff(person: Person, changes: dict[str, str]) -> dict[str, dict[str, str]]:
-    """The fields whose value would change, with before and after."""
+def _json(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _changes(obj, changes: dict, fields: tuple[str, ...]) -> dict[str, dict]:
+    """The audited fields whose value would change, with before and after (JSON-ready)."""
     return {
-        field: {"before": getattr(person, field), "after": value}
+        field: {"before": _json(getattr(obj, field)), "after": _json(value)}
         for field, value in changes.items()
-        if field in AUDITED_FIELDS and getattr(person, field) != value
+        if field in fields and getattr(obj, field) != value
     }
+
+
+def _save_changes(obj, changes: dict, fields: tuple[str, ...], action: str, **audit) -> dict:
+    """Write the fields that differ and audit them as `action`; return the diff."""
+    changed = _changes(obj, changes, fields)
+    if not changed:
+        return {}
+    for field in changed:
+        setattr(obj, field, changes[field])
+    update = [*changed, "updated_at"] if hasattr(obj, "updated_at") else [*changed]
+    obj.save(update_fields=update)
+    record(action, target=obj, details={"changes": changed}, **audit)
+    return changed
 
 
 @transaction.atomic
 def create_people(
     rows: list[dict[str, str]], *, actor=None, client_ip=None, school=None
 ) -> list[Person]:
-    """Create people in one INSERT, each audited as `person.created` with its data."""
+    """R2: create people in one INSERT, each audited as `person.created` with its data."""
     people = [Person(**fields) for fields in rows]
     for person in people:
         person.refresh_keys()
@@ -56,23 +89,130 @@ def create_people(
     return people
 
 
+def create_person(fields: dict[str, str], *, actor=None, client_ip=None, school=None) -> Person:
+    """R2: one new person, audited as the bulk path audits each."""
+    return create_people([fields], actor=actor, client_ip=client_ip, school=school)[0]
+
+
 @transaction.atomic
 def update_person(
     person: Person, changes: dict[str, str], *, actor=None, client_ip=None, school=None
 ) -> dict:
-    """Apply `changes`; audit them as `data.changed` with before and after. Returns the diff."""
-    changed = diff(person, changes)
-    if not changed:
-        return {}
-    for field, values in changed.items():
-        setattr(person, field, values["after"])
-    person.save(update_fields=[*changed, "updated_at"])
-    record(
+    """R2: apply `changes`; audit them as `data.changed` with before and after. Returns the diff."""
+    return _save_changes(
+        person,
+        changes,
+        AUDITED_FIELDS,
         "data.changed",
         actor=actor,
         client_ip=client_ip,
-        target=person,
         school=school,
-        details={"changes": changed},
     )
-    return changed
+
+
+@transaction.atomic
+def create_affiliations(
+    rows: list[dict], *, actor=None, client_ip=None, school=None
+) -> list[Affiliation]:
+    """R2: create affiliations in one INSERT, each audited as `affiliation.created`.
+
+    Each row holds the model's fields (`person`, `school`, ...); the event
+    keeps the non-empty values of AFFILIATION_FIELDS.
+    """
+    affiliations = Affiliation.objects.bulk_create(
+        [Affiliation(**fields) for fields in rows], batch_size=500
+    )
+    record_many(
+        [
+            build_event(
+                "affiliation.created",
+                actor=actor,
+                client_ip=client_ip,
+                target=affiliation,
+                school=school if school is not None else affiliation.school,
+                details={
+                    "after": {
+                        f: _json(getattr(affiliation, f))
+                        for f in AFFILIATION_FIELDS
+                        if getattr(affiliation, f)
+                    }
+                },
+            )
+            for affiliation in affiliations
+        ]
+    )
+    return affiliations
+
+
+def create_affiliation(fields: dict, *, actor=None, client_ip=None, school=None) -> Affiliation:
+    """R2: one new affiliation, audited as the bulk path audits each."""
+    return create_affiliations([fields], actor=actor, client_ip=client_ip, school=school)[0]
+
+
+@transaction.atomic
+def update_affiliation(
+    affiliation: Affiliation, changes: dict, *, actor=None, client_ip=None, school=None
+) -> dict:
+    """R2: apply `changes`; audit them as `affiliation.changed` with before and after."""
+    return _save_changes(
+        affiliation,
+        changes,
+        AFFILIATION_FIELDS,
+        "affiliation.changed",
+        actor=actor,
+        client_ip=client_ip,
+        school=school if school is not None else affiliation.school,
+    )
+
+
+@transaction.atomic
+def graduate(
+    affiliation: Affiliation, *, on: dt.date | None = None, actor=None, client_ip=None
+) -> dict:
+    """R6: the registry declares the affiliation graduated (διπλωματούχος).
+
+    Audited as `affiliation.graduated` with before and after; the caller
+    retires the undergraduate account through the account service. Declaring
+    it again changes nothing and returns an empty diff.
+    """
+    changes = {"status": AffiliationStatus.GRADUATED.value}
+    if on is not None:
+        changes["end_date"] = on
+    return _save_changes(
+        affiliation,
+        changes,
+        AFFILIATION_FIELDS,
+        "affiliation.graduated",
+        actor=actor,
+        client_ip=client_ip,
+        school=affiliation.school,
+    )
+
+
+@transaction.atomic
+def create_school(fields: dict[str, str], *, actor=None, client_ip=None) -> School:
+    """A new school, audited as `school.created` with its values."""
+    school = School.objects.create(**fields)
+    record(
+        "school.created",
+        actor=actor,
+        client_ip=client_ip,
+        target=school,
+        school=school,
+        details={"after": {f: getattr(school, f) for f in SCHOOL_FIELDS}},
+    )
+    return school
+
+
+@transaction.atomic
+def update_school(school: School, changes: dict[str, str], *, actor=None, client_ip=None) -> dict:
+    """A school's names or prefix change, audited as `school.changed` with before and after."""
+    return _save_changes(
+        school,
+        changes,
+        SCHOOL_FIELDS,
+        "school.changed",
+        actor=actor,
+        client_ip=client_ip,
+        school=school,
+    )

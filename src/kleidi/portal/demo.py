@@ -1,8 +1,9 @@
 """The demo's fixed data (README, docs and tests rely on it).
 
-Seeding is idempotent and refuses a database that is not the demo's own: a
-database is the demo's if it carries the "demo" flag, or if it has no
-accounts at all (then the flag is set).
+Seeding goes through the services like any other writer (the audit log
+tells how the demo's accounts came to be), is idempotent and refuses a
+database that is not the demo's own: a database is the demo's if it carries
+the "demo" flag, or if it has no accounts at all (then the flag is set).
 """
 
 import datetime as dt
@@ -11,21 +12,12 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from kleidi.accounts.models import (
-    Account,
-    AccountKind,
-    AccountState,
-    SecretariatMembership,
-    StaffRole,
-)
-from kleidi.people.models import (
-    AdmissionRoute,
-    Affiliation,
-    AffiliationStatus,
-    Person,
-    School,
-)
+from kleidi.accounts.models import Account, AccountKind, AccountState, StaffRole
+from kleidi.accounts.services import NewAccount, add_membership, create_account_in_state
+from kleidi.people.models import AdmissionRoute, AffiliationStatus, School
+from kleidi.people.services import create_affiliation, create_person, create_school
 from kleidi.portal.models import InstanceFlag
+from kleidi.portal.services import set_flag
 
 DEMO_FLAG = "demo"
 
@@ -42,6 +34,7 @@ SCHOOLS = [
     ),
     ("ch", "Σχολή Χημικών Μηχανικών", "School of Chemical Engineering", "ch"),
 ]
+SCHOOL_CODES = [code for code, *_ in SCHOOLS]
 
 # username, kind, school, state, expiry offset (days from seeding; None = none),
 # person (surname, given, father, mother, email, mobile), registration, affiliation status
@@ -147,74 +140,73 @@ def is_demo_database() -> bool:
 
 @transaction.atomic
 def seed() -> bool:
-    """Create the demo data if missing. Returns True when anything was created."""
+    """Create the demo data if missing, through the services. True when anything was created."""
     if not is_demo_database():
         if Account.objects.exists():
             raise CommandError(
                 "This database holds accounts and is not the demo's: refusing to seed demo "
                 "data (and its well-known passwords) into it."
             )
-        InstanceFlag.objects.create(name=DEMO_FLAG)
+        set_flag(DEMO_FLAG)
     if Account.objects.filter(username="gpapadopoulos").exists():
         return False
     now = timezone.now()
-    schools = {}
+    schools = {school.code: school for school in School.objects.filter(code__in=SCHOOL_CODES)}
     for code, name_el, name_en, prefix in SCHOOLS:
-        schools[code], _ = School.objects.get_or_create(
-            code=code,
-            defaults={"name_el": name_el, "name_en": name_en, "undergraduate_prefix": prefix},
-        )
-    for username, kind, school_code, state, expiry_days, person_data, regno, status in MEMBERS:
+        if code not in schools:
+            schools[code] = create_school(
+                {
+                    "code": code,
+                    "name_el": name_el,
+                    "name_en": name_en,
+                    "undergraduate_prefix": prefix,
+                }
+            )
+    for username, kind, school_code, state, days, person_data, regno, status in MEMBERS:
         surname, given, father, mother, email, mobile = person_data
-        person = Person.objects.create(
-            surname=surname,
-            given_name=given,
-            father_name=father,
-            mother_name=mother,
-            external_email=email,
-            mobile=mobile,
+        person = create_person(
+            {
+                "surname": surname,
+                "given_name": given,
+                "father_name": father,
+                "mother_name": mother,
+                "external_email": email,
+                "mobile": mobile,
+            }
         )
-        affiliation = Affiliation.objects.create(
-            person=person,
-            kind=kind,
-            school=schools[school_code],
-            registration_number=regno,
-            admission_route=AdmissionRoute.NATIONAL_EXAMS
-            if kind == AccountKind.UNDERGRADUATE
-            else "",
-            status=status,
-            supervisor_name="Καθ. Ανδρέας Σταφυλοπάτης"
-            if kind != AccountKind.UNDERGRADUATE
-            else "",
-            supervisor_email="supervisor@ece.ntua.gr" if kind != AccountKind.UNDERGRADUATE else "",
-            start_date=(now - dt.timedelta(days=400)).date(),
+        undergraduate = kind == AccountKind.UNDERGRADUATE
+        affiliation = create_affiliation(
+            {
+                "person": person,
+                "kind": kind,
+                "school": schools[school_code],
+                "registration_number": regno,
+                "admission_route": AdmissionRoute.NATIONAL_EXAMS if undergraduate else "",
+                "status": status,
+                "supervisor_name": "" if undergraduate else "Καθ. Ανδρέας Σταφυλοπάτης",
+                "supervisor_email": "" if undergraduate else "supervisor@ece.ntua.gr",
+                "start_date": (now - dt.timedelta(days=400)).date(),
+            }
         )
-        account = Account(
-            username=username,
-            kind=kind,
-            person=person,
-            affiliation=affiliation,
-            school=schools[school_code],
+        create_account_in_state(
+            NewAccount(
+                username=username,
+                kind=kind,
+                person=person,
+                affiliation=affiliation,
+                school=schools[school_code],
+                expires_at=now + dt.timedelta(days=days) if days is not None else None,
+            ),
             state=state,
-            expires_at=now + dt.timedelta(days=expiry_days) if expiry_days is not None else None,
+            password=None if state == AccountState.PENDING else MEMBER_PASSWORD,
         )
-        if state == AccountState.PENDING:
-            account.set_unusable_password()
-        else:
-            account.set_password(MEMBER_PASSWORD)
-            account.password_changed_at = now
-        account.save()
     for username, role, school_code, (surname, given, email) in STAFF:
-        person = Person.objects.create(surname=surname, given_name=given, external_email=email)
-        account = Account(
-            username=username,
-            kind=AccountKind.STAFF,
-            person=person,
+        person = create_person({"surname": surname, "given_name": given, "external_email": email})
+        account = create_account_in_state(
+            NewAccount(username=username, kind=AccountKind.STAFF, person=person, role=role),
             state=AccountState.ACTIVE,
-            role=role,
+            password=STAFF_PASSWORD,
         )
-        account.set_password(STAFF_PASSWORD)
-        account.save()
         if school_code:
-            SecretariatMembership.objects.create(account=account, school=schools[school_code])
+            add_membership(account, schools[school_code])
     return True

@@ -30,7 +30,13 @@ from kleidi.accounts.services import (
 from kleidi.audit.models import AuditEvent
 from kleidi.audit.services import build_event, record, record_many
 from kleidi.people.models import Affiliation, School
-from kleidi.people.services import create_people, update_person
+from kleidi.people.services import (
+    create_affiliation,
+    create_affiliations,
+    create_people,
+    update_affiliation,
+    update_person,
+)
 from kleidi.sheets.reader import Table
 from kleidi.sheets.validation import (
     CREATE,
@@ -160,52 +166,40 @@ def _create_in_bulk(plans: list[Plan], *, school, actor, client_ip) -> dict[int,
 
 
 def _affiliations_in_bulk(plans, people, school, actor, client_ip) -> dict[int, Affiliation]:
-    """New affiliations in one INSERT and one audit INSERT; existing ones updated per row."""
+    """New affiliations through the people service's bulk path; existing ones updated per row."""
     affiliations, fresh = {}, []
     for plan in plans:
         if plan.affiliation is not None:
             affiliations[plan.row] = _affiliation(plan, people[plan.row], school, actor, client_ip)
-            continue
-        fresh.append(
-            (
-                plan,
-                Affiliation(
-                    person=people[plan.row],
-                    school=school,
-                    registration_number=plan.values["registration_number"],
-                    start_date=local_today(),
-                    **plan.affiliation_changes,
-                ),
-            )
-        )
-    saved = Affiliation.objects.bulk_create([a for _, a in fresh], batch_size=500)
-    record_many(
-        [
-            build_event(
-                "affiliation.created",
-                actor=actor,
-                client_ip=client_ip,
-                target=affiliation,
-                school=school,
-                details={"after": {k: _json(v) for k, v in plan.affiliation_changes.items()}},
-            )
-            for (plan, _), affiliation in zip(fresh, saved, strict=True)
-        ]
+        else:
+            fresh.append(plan)
+    saved = create_affiliations(
+        [_new_affiliation(plan, people[plan.row], school) for plan in fresh],
+        actor=actor,
+        client_ip=client_ip,
+        school=school,
     )
-    affiliations.update({plan.row: a for (plan, _), a in zip(fresh, saved, strict=True)})
+    affiliations.update({plan.row: a for plan, a in zip(fresh, saved, strict=True)})
     return affiliations
+
+
+def _new_affiliation(plan: Plan, person, school) -> dict:
+    return {
+        "person": person,
+        "school": school,
+        "registration_number": plan.values["registration_number"],
+        "start_date": local_today(),
+        **plan.affiliation_changes,
+    }
 
 
 def _row_event(plan: Plan, target, school, actor, client_ip, sheet_id) -> AuditEvent:
     """R29: one event per row, written in bulk with the rest of the apply."""
-    return AuditEvent(
-        action="sheet.row_applied",
-        actor=actor if actor is not None and actor.pk else None,
-        actor_name=getattr(actor, "username", "") or "system",
-        client_ip=client_ip or None,
-        target_type=target._meta.model_name if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
+    return build_event(
+        "sheet.row_applied",
+        actor=actor,
+        client_ip=client_ip,
+        target=target,
         school=school,
         details={
             "sheet": sheet_id,
@@ -244,44 +238,11 @@ def _execute(plan: Plan, *, school, kind, actor, client_ip):
     return plan.account  # UPDATE: the person's and affiliation's data only
 
 
-def _json(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def _affiliation(plan: Plan, person, school, actor, client_ip) -> Affiliation:
     """The row's postgraduate or PhD affiliation: the existing one, updated, or a new one."""
-    affiliation = plan.affiliation
-    changes = plan.affiliation_changes
-    if affiliation is None:
-        affiliation = Affiliation.objects.create(
-            person=person,
-            school=school,
-            registration_number=plan.values["registration_number"],
-            start_date=local_today(),
-            **changes,
-        )
-        record(
-            "affiliation.created",
-            actor=actor,
-            client_ip=client_ip,
-            target=affiliation,
-            school=school,
-            details={"after": {k: _json(v) for k, v in changes.items()}},
-        )
-        return affiliation
-    if changes:
-        before = {k: _json(getattr(affiliation, k)) for k in changes}
-        for name, value in changes.items():
-            setattr(affiliation, name, value)
-        affiliation.save(update_fields=[*changes, "updated_at"])
-        record(
-            "affiliation.changed",
-            actor=actor,
-            client_ip=client_ip,
-            target=affiliation,
-            school=school,
-            details={
-                "changes": {k: {"before": before[k], "after": _json(v)} for k, v in changes.items()}
-            },
-        )
-    return affiliation
+    audit = {"actor": actor, "client_ip": client_ip, "school": school}
+    if plan.affiliation is None:
+        return create_affiliation(_new_affiliation(plan, person, school), **audit)
+    if plan.affiliation_changes:
+        update_affiliation(plan.affiliation, plan.affiliation_changes, **audit)
+    return plan.affiliation

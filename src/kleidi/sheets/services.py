@@ -74,7 +74,7 @@ def upload_sheet(
     upload = SheetUpload.objects.create(
         school=school,
         kind=kind,
-        filename=(filename or "sheet")[:255],
+        filename=(filename or "sheet")[: SheetUpload._meta.get_field("filename").max_length],
         content=content,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
@@ -184,7 +184,9 @@ def request_apply(upload: SheetUpload, *, actor, client_ip=None) -> Result | Non
 
         def enqueue():
             task_result = apply_sheet.enqueue(str(upload.pk), actor.pk, client_ip)
-            SheetUpload.objects.filter(pk=upload.pk).update(task_id=str(task_result.id)[:64])
+            SheetUpload.objects.filter(pk=upload.pk).update(
+                task_id=str(task_result.id)[: SheetUpload._meta.get_field("task_id").max_length]
+            )
 
         transaction.on_commit(enqueue)
     return None

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kleidi.accounts.models import Account, AccountState
-from kleidi.accounts.services import activate_account
+from kleidi.accounts.services import activate_account, store_password
 from kleidi.audit.services import record
 from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.credentials.services.links import LINKABLE_STATES, void_links
@@ -41,9 +41,7 @@ def _apply_password(
     Runs inside the caller's transaction with the account row locked. Other
     sessions end because Django ties each session to the password hash.
     """
-    account.set_password(password)
-    account.password_changed_at = now
-    account.save(update_fields=["password", "password_changed_at"])
+    store_password(account, password, now=now)
     void_links(account, now=now)
     if account.state == AccountState.PENDING:
         activate_account(account, actor=account, client_ip=client_ip)

@@ -20,8 +20,7 @@ from kleidi.credentials import ratelimit
 from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.credentials.services.links import LINKABLE_STATES, link_url, new_token, store_link
 from kleidi.credentials.services.lookup import MAX_EMAIL, find_account_evenly, typed_username
-from kleidi.notifications.models import OutboxMessage
-from kleidi.notifications.services import queue_message, render_message, schedule_delivery
+from kleidi.notifications.services import TO_CHARS, queue_message, schedule_delivery
 
 
 @dataclass(frozen=True)
@@ -136,14 +135,14 @@ class _Discard(Exception):
 def _shadow_reset(account, email: str, token_hash: str, context: dict, now) -> None:
     """A refused request does a match's work, then rolls it back (R23 timing).
 
-    The same UPDATE of outstanding links (of no account), the same message
-    rendering, the same two INSERTs, inside a savepoint that is rolled back, so
-    nothing remains. Foreign keys are checked at commit, which never comes.
+    The same UPDATE of outstanding links (of no account), the same INSERTs
+    and message rendering through the same services, inside a savepoint that
+    is rolled back, so nothing remains (nor its delivery, queued on commit).
+    Foreign keys are checked at commit, which never comes.
     """
     LinkToken.objects.filter(account_id=0, used_at__isnull=True, voided_at__isnull=True).update(
         voided_at=now
     )
-    subject, text, html = render_message("reset", context)
     try:
         with transaction.atomic():
             LinkToken.objects.create(
@@ -153,13 +152,7 @@ def _shadow_reset(account, email: str, token_hash: str, context: dict, now) -> N
                 created_at=now,
                 expires_at=now,
             )
-            OutboxMessage.objects.create(
-                template="reset",
-                to=email[:254],
-                subject=subject[:250],
-                body_text=text,
-                body_html=html,
-            )
+            queue_message("reset", to=email[:TO_CHARS], context=context)
             raise _Discard
     except _Discard:
         pass

@@ -5,22 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from kleidi.accounts.models import Account
+from kleidi.people.models import Affiliation, Person
 from kleidi.sheets.reader import MAX_CELL_CHARS
 from kleidi.sheets.validation.cells import as_text
 from kleidi.sheets.validation.result import error_entry
 
-# The model fields' lengths a cell is checked against (others get the reader's cap).
+#: The longest value each text column may hold: the model field's own length
+#: (other columns get the reader's cap).
 MAX_LENGTHS = {
-    "surname": 150,
-    "given_name": 150,
-    "father_name": 150,
-    "mother_name": 150,
-    "latin_surname": 150,
-    "address": 250,
-    "area": 150,
-    "postcode": 16,
-    "registration_number": 32,
-    "supervisor_name": 250,
+    name: model._meta.get_field(name).max_length
+    for model, names in (
+        (
+            Person,
+            ("surname", "given_name", "father_name", "mother_name", "latin_surname")
+            + ("address", "area", "postcode"),
+        ),
+        (Affiliation, ("registration_number", "supervisor_name")),
+    )
+    for name in names
 }
 
 
