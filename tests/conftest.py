@@ -6,12 +6,12 @@ import os
 import pytest
 from hypothesis import settings
 
+from tests import writers
+
 # Hypothesis' default 200 ms deadline is a timed assertion (docs/testing.md forbids
 # them): on a loaded machine it fails correct code, so no property test has one.
 settings.register_profile("kleidi", deadline=None)
 settings.load_profile("kleidi")
-
-from tests import writers
 
 
 def pytest_configure(config):

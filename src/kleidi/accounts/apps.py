@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        """Connect the receivers; build the username policy now, so contradictory settings stop start-up."""
+        """Connect the receivers; build the username policy, so bad settings stop start-up."""
         from kleidi.accounts import receivers  # noqa: F401 (connects the receivers)
         from kleidi.accounts.usernames import username_policy
 

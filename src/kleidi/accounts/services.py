@@ -221,7 +221,7 @@ def create_helpdesk_operator(username: str, password: str | None) -> Account:
     Its name passes the username policy like every other new name (R7).
     """
     account = Account(
-        username=validate_new_username(username, AccountKind.STAFF),
+        username=usernames.validate_new_username(username, AccountKind.STAFF),
         kind=AccountKind.STAFF,
         state=S.ACTIVE,
         role=StaffRole.HELPDESK,

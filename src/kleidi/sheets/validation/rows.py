@@ -15,11 +15,8 @@ from kleidi.sheets.validation.result import error_entry
 MAX_LENGTHS = {
     name: model._meta.get_field(name).max_length
     for model, names in (
-        (
-            Person,
-            ("surname", "given_name", "father_name", "mother_name", "latin_surname")
-            + ("address", "area", "postcode"),
-        ),
+        (Person, ("surname", "given_name", "father_name", "mother_name", "latin_surname")),
+        (Person, ("address", "area", "postcode")),
         (Affiliation, ("registration_number", "supervisor_name")),
     )
     for name in names
