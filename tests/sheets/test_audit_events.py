@@ -93,7 +93,9 @@ def test_r29_a_welcome_sheet_leaves_a_complete_trail(school_el, secretariat):
             "details": {
                 "after": {
                     "kind": "postgraduate",
+                    "registration_number": row["registration_number"],
                     "status": "active",
+                    "start_date": timezone.localdate().isoformat(),
                     "end_date": row["end_date"].isoformat(),
                     "supervisor_name": row["supervisor_name"],
                     "supervisor_email": row["supervisor_email"],
