@@ -28,8 +28,8 @@ def other_school_rows(account):
         "person": (sofia.person, giorgos.person),
         "account": (sofia, giorgos),
         "auditevent": (
-            AuditEvent.objects.get(target_id=str(sofia.pk)),
-            AuditEvent.objects.get(target_id=str(giorgos.pk)),
+            AuditEvent.objects.get(action="account.disabled", target_id=str(sofia.pk)),
+            AuditEvent.objects.get(action="account.disabled", target_id=str(giorgos.pk)),
         ),
     }
 
