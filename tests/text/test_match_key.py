@@ -46,3 +46,7 @@ def test_s6_match_key_latin_names_too():
 def test_s6_match_key_drops_every_format_character():
     format_chars = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"]
     assert match_key("α" + "".join(format_chars) + "β") == "αβ"
+
+
+def test_s6_match_key_drops_marks_that_casefolding_creates():
+    assert match_key("İstanbul") == match_key("istanbul") == "istanbul"

@@ -293,3 +293,44 @@ def test_r10_compact_regex_matches_exactly_its_words(words):
     pattern = compact_regex(frozenset(words))
     candidates = {"".join(p) for n in range(6) for p in itertools.product("abcgh", repeat=n)}
     assert {c for c in candidates if re.fullmatch(pattern, c)} == words
+
+
+def test_r10_surname_length_limit_is_inclusive():
+    surname = "Α" * MAX_SURNAME_CHARS
+    assert username_contains_surname("a" * MAX_SURNAME_CHARS, surname)
+    assert username_contains_surname("a" * MAX_SURNAME_CHARS, "Βλάχος", surname)
+    assert not username_contains_surname("a" * 300, surname + "Α")
+    assert not username_contains_surname("vlachos", "Βλάχος", surname + "Α")
+
+
+def test_r10_without_latin_surname_only_the_greek_one_counts():
+    assert not username_contains_surname("xxxx", "Παπαδόπουλος")
+    assert not username_contains_surname("xxxx", "Παπαδόπουλος", None)
+
+
+@pytest.mark.parametrize(
+    ("unit", "accepted"),
+    [
+        ("θ", {"th"}),
+        ("χ", {"ch", "h", "x"}),
+        ("μπ", {"b", "mp"}),
+        ("αυ", {"av", "af", "au"}),
+        ("γι", {"gi", "y", "yi"}),
+        ("nasal γ", {"n", "g"}),
+        ("οι", {"oi", "i", "y", "e", "oe"}),
+    ],
+)
+def test_r10_unit_spellings_are_elot_plus_alternatives(unit, accepted):
+    from kleidi.text.surname import spellings
+
+    assert spellings(unit) == accepted
+
+
+def test_r10_suggestions_default_to_five():
+    names = suggest_usernames("Γιώργος", "Βλάχος", max_length=32, accept=SYNTAX.fullmatch)
+    assert len(names) == 5
+
+
+def test_r10_suggestions_surname_exactly_the_maximum_length():
+    assert suggest("", "Βλάχος", max_length=7) == ["vlachos"]
+    assert suggest("", "Βλάχος", max_length=6) == []
