@@ -1,9 +1,11 @@
 """The account service and the username policy (R5–R7, R11, R17, R20–R22, R29)."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
@@ -44,6 +46,9 @@ def test_r7_username_taken_for_ever_even_when_retired(demo, account):
     with pytest.raises(ValidationError) as excinfo:
         services.create_account(username="GPAPADOPOULOS", kind=AccountKind.POSTGRADUATE)
     assert codes(excinfo) == ["username.taken"]
+    with pytest.raises(ValidationError) as again:
+        usernames.validate_new_username("gpapadopoulos", AccountKind.POSTGRADUATE)
+    assert codes(again) == ["username.taken"]
     assert english(excinfo) == [
         "The username “gpapadopoulos” is already taken (usernames are never reused)."
     ]
@@ -214,6 +219,11 @@ def test_r21_reminders_sent_once_to_member_and_supervisor(demo, account):
         OutboxMessage.objects.filter(template__startswith="expiry").values_list("to", flat=True)
     )
     assert recipients == ["giorgos.papadopoulos@example.com", "supervisor@ece.ntua.gr"]
+    expiry = (today + dt.timedelta(days=30)).strftime("%d/%m/%Y")
+    for message in OutboxMessage.objects.filter(template__startswith="expiry"):
+        assert message.account_id == target.pk
+        assert "gpapadopoulos" in message.body_text
+        assert f"λήγει στις {expiry}" in message.body_text
 
 
 def test_r20_renewal_reenables_expired_and_tells_member(demo, account):
@@ -315,4 +325,36 @@ def test_r17_reactivation_keeps_username_new_expiry_pending(demo, account):
 def test_r29_createsuperuser_makes_an_audited_helpdesk_operator():
     account = Account.objects.create_superuser("opskhy", "ocean river candle mountain")
     assert account.role == "helpdesk" and account.is_staff
+    assert account.check_password("ocean river candle mountain")
     assert AuditEvent.objects.filter(action="account.created", target_id=str(account.pk)).exists()
+
+
+def test_r8_permissions_follow_the_staff_role(demo, account):
+    helpdesk, secretariat, member = (
+        account("helpdesk"),
+        account("grammateiael"),
+        account("salexiou"),
+    )
+    assert helpdesk.has_perms(["accounts.view_account", "people.add_school"])
+    assert secretariat.has_perm("accounts.view_account")
+    assert secretariat.has_perm("people.add_school") is False
+    assert member.has_perm("accounts.view_account") is False
+    assert helpdesk.has_module_perms("people") and not member.has_module_perms("people")
+
+
+def test_r21_the_nightly_command_expires_and_reminds(demo, account, capsys):
+    today = services.local_today()
+    Account.objects.filter(username="salexiou").update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    Account.objects.filter(username="gpapadopoulos").update(
+        expires_at=services.end_of_day(today + dt.timedelta(days=30))
+    )
+    call_command("expire_accounts", "--format", "json")
+    assert json.loads(capsys.readouterr().out) == {
+        "expired": ["salexiou"],
+        "reminded": [{"username": "gpapadopoulos", "days": 30}],
+    }
+    call_command("expire_accounts")
+    assert capsys.readouterr().out == "expired: 0\nreminders: 0\n"
+    assert account("salexiou").state == AccountState.EXPIRED

@@ -68,3 +68,25 @@ def test_r29_failed_sign_in_and_password_change(client, demo):
         },
     )
     assert only("password.changed") == member_event("password.changed", {}, actor=MEMBER)
+
+
+def test_r29_a_pending_member_activates_by_link_and_is_the_actor(client, demo):
+    email = "giannis.georgiou@example.com"
+    client.post("/password/forgot/", {"username": "el24001", "email": email})
+    _, path, _ = link_in(latest("reset", to=email))
+    client.get(path)
+    client.post("/password/set/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    by_member = {"actor": "el24001", "actor_name": "el24001", "client_ip": ADDRESS}
+    on_member = {"target": "account:el24001", "school": "el"}
+    assert only("account.activated") == {
+        "action": "account.activated",
+        **by_member,
+        **on_member,
+        "details": {"from": "pending", "to": "active"},
+    }
+    assert only("password.reset_completed") == {
+        "action": "password.reset_completed",
+        **by_member,
+        **on_member,
+        "details": {"purpose": "reset"},
+    }

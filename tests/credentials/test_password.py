@@ -144,6 +144,22 @@ def test_r25_default_minimum_is_15_characters(settings):
     assert policy_messages("x7#Qp9Lm!2vB$k") == ["The password must have at least 15 characters."]
 
 
+def test_r25_the_local_part_of_the_members_email_is_own_data(demo, account):
+    member = account("gpapadopoulos")
+    Person.objects.filter(pk=member.person_id).update(external_email="vrkzqtmxwplj@example.com")
+    member.refresh_from_db()
+    assert policy_codes("vrkzqtmxwplj2024", member) == ["password.own_data"]
+    assert policy_codes("vrkzqtmxwplj2024") == []
+
+
+def test_r25_help_text_says_the_thresholds_and_the_advice(settings):
+    with translation.override("en"):
+        text = KleidiPasswordValidator().get_help_text()
+    assert "15" in text
+    assert "A few random words make a strong password that is easy to remember." in text
+    assert "Avoid your name, username and registration number." in text
+
+
 def test_r25_common_password_refused():
     assert "password.common" in policy_codes("password1234")
 

@@ -85,6 +85,18 @@ def test_r12_mobile_refusals(value, code):
     assert f"«{value}»" in shown
 
 
+def test_r1_fast_email_path_takes_at_most_64_local_and_254_in_all():
+    """RFC 5321's limits: beyond them the fast path steps aside for the parser."""
+    local = "a" * 64
+    labels = "b" * 63 + "." + "b" * 63 + "."
+    longest = f"{local}@{labels}{'b' * 57}.com"
+    assert len(longest) == 254
+    assert validation._plain_email(longest) == longest
+    assert validation._plain_email(f"{local}@{labels}{'b' * 58}.com") is None
+    assert validation._plain_email(f"{local}@example.com") == f"{local}@example.com"
+    assert validation._plain_email(f"a{local}@example.com") is None
+
+
 EMAILISH = st.text(alphabet="abcXYZ019._%+-@", min_size=1, max_size=40) | st.builds(
     lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}",
     st.text(alphabet="aZ9._+-", min_size=1, max_size=12),
