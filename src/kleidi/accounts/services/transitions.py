@@ -1,0 +1,145 @@
+"""R22: account states and their transitions, each audited (R29) in its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from kleidi.accounts.models import (
+    Account,
+    AccountState,
+)
+from kleidi.accounts.signals import account_changed
+from kleidi.audit.services import record
+from kleidi.errors import error
+
+S = AccountState
+
+# R22: which states each state may move to. Retired is final (R6).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.ACTIVE, S.EXPIRED, S.DISABLED, S.RETIRED}),
+    S.ACTIVE: frozenset({S.EXPIRED, S.DISABLED, S.RETIRED, S.PENDING}),
+    S.EXPIRED: frozenset({S.ACTIVE, S.PENDING, S.DISABLED, S.RETIRED}),
+    S.DISABLED: frozenset({S.ACTIVE, S.PENDING, S.EXPIRED, S.RETIRED}),
+    S.RETIRED: frozenset(),
+}
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """R14: an account given a date expires at the end of that day, in settings.TIME_ZONE.
+
+    The institution's zone (Europe/Athens), never the zone a request activated.
+    """
+    zone = timezone.get_default_timezone()
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+
+def local_today() -> dt.date:
+    """Today in the institution's zone (settings.TIME_ZONE)."""
+    return timezone.localdate(timezone.now(), timezone.get_default_timezone())
+
+
+def transition(
+    account: Account,
+    new_state: str,
+    action: str,
+    *,
+    actor=None,
+    client_ip=None,
+    details: dict | None = None,
+    extra_fields: tuple[str, ...] = (),
+) -> Account:
+    old_state = account.state
+    if account.state == S.RETIRED:
+        raise error("account.retired", username=account.username)
+    if new_state != old_state and new_state not in TRANSITIONS[old_state]:
+        raise error("account.transition", username=account.username, old=old_state, new=new_state)
+    account.state = new_state
+    account.state_changed_at = timezone.now()
+    account.save(update_fields=["state", "state_changed_at", *extra_fields])
+    record(
+        action,
+        actor=actor,
+        client_ip=client_ip,
+        target=account,
+        school=account.school,
+        details={"from": old_state, "to": new_state, **(details or {})},
+    )
+    account_changed.send(sender=Account, account=account, action=action)
+    return account
+
+
+def locked(account: Account) -> Account:
+    """Re-read the account under a row lock so concurrent changes serialise."""
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins.
+    return (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("person", "school")
+        .get(pk=account.pk)
+    )
+
+
+@transaction.atomic
+def activate_account(account: Account, *, actor=None, client_ip=None) -> Account:
+    """Pending → active once the member has set a password (R22)."""
+    account = locked(account)
+    if account.state == S.ACTIVE:
+        return account
+    return transition(account, S.ACTIVE, "account.activated", actor=actor, client_ip=client_ip)
+
+
+@transaction.atomic
+def expire_account(account: Account, *, actor=None, client_ip=None) -> Account:
+    """R21: past its expiry date the account is expired (renewable)."""
+    account = locked(account)
+    return transition(account, S.EXPIRED, "account.expired", actor=actor, client_ip=client_ip)
+
+
+@transaction.atomic
+def disable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
+    """The helpdesk disables an account (reversible)."""
+    account = locked(account)
+    return transition(
+        account,
+        S.DISABLED,
+        "account.disabled",
+        actor=actor,
+        client_ip=client_ip,
+        details={"reason": reason} if reason else None,
+    )
+
+
+def _usable_state(account: Account) -> str:
+    """The state an account returns to: expired if past expiry, else by its password."""
+    if account.is_past_expiry:
+        return S.EXPIRED
+    return S.ACTIVE if account.has_usable_password() else S.PENDING
+
+
+@transaction.atomic
+def enable_account(account: Account, *, actor, client_ip=None) -> Account:
+    """The helpdesk re-enables a disabled account."""
+    account = locked(account)
+    if account.state != S.DISABLED:
+        raise error(
+            "account.transition", username=account.username, old=account.state, new=S.ACTIVE
+        )
+    return transition(
+        account, _usable_state(account), "account.enabled", actor=actor, client_ip=client_ip
+    )
+
+
+@transaction.atomic
+def retire_account(account: Account, *, actor=None, reason: str = "", client_ip=None) -> Account:
+    """R6: disabled for ever; never renewed, never reactivated."""
+    account = locked(account)
+    return transition(
+        account,
+        S.RETIRED,
+        "account.retired",
+        actor=actor,
+        client_ip=client_ip,
+        details={"reason": reason} if reason else None,
+    )
