@@ -107,5 +107,4 @@ def render(entry: dict, language: str | None = None) -> str:
 def code_params(exc: ValidationError) -> tuple[str, dict]:
     """The stable code and parameters of a service's ValidationError."""
     item = exc.error_list[0]
-    params = getattr(item.message, "params", None) or item.params or {}
-    return item.code or "field.required", dict(params)
+    return item.code or "field.required", dict(item.params or {})
