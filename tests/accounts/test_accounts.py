@@ -355,6 +355,7 @@ def test_r21_the_nightly_command_expires_and_reminds(demo, account, capsys):
         "expired": ["salexiou"],
         "reminded": [{"username": "gpapadopoulos", "days": 30}],
     }
-    call_command("expire_accounts")
-    assert capsys.readouterr().out == "expired: 0\nreminders: 0\n"
+    for text in ([], ["--format", "text"]):
+        call_command("expire_accounts", *text)
+        assert capsys.readouterr().out == "expired: 0\nreminders: 0\n"
     assert account("salexiou").state == AccountState.EXPIRED
