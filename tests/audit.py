@@ -16,6 +16,11 @@ def seen(event: AuditEvent) -> dict:
     }
 
 
-def only(action: str) -> dict:
-    """The one event of `action`, as `seen`."""
-    return seen(AuditEvent.objects.get(action=action))
+def only(action: str, since: int = 0) -> dict:
+    """The one event of `action` (after event `since`, e.g. the demo seed's last), as `seen`."""
+    return seen(AuditEvent.objects.get(action=action, pk__gt=since))
+
+
+def last_event() -> int:
+    """The newest event's id (0 if none): events after it are the test's own."""
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
