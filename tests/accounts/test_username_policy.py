@@ -150,7 +150,7 @@ def test_r20_renewal_keeps_existing_names_outside_a_narrower_policy(policy):
     )
     assert result.ok, result.errors
     account = services.renew_account(
-        services.Account.objects.get(username="gpapadopoulos"), new_expiry=future(300)
+        Account.objects.get(username="gpapadopoulos"), new_expiry=future(300)
     )
     assert account.expires_at == services.end_of_day(future(300))
 

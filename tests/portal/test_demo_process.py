@@ -28,6 +28,13 @@ def wait_for(url: str, seconds: float = 60) -> int:
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
+def _default_sigint() -> None:
+    """Ctrl-C's default in the child: a shell without job control starts its
+    background commands (a CI runner's, say) with SIGINT ignored, the child
+    inherits that, and Python then never turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_demo(var_dir, *environ_drop: str) -> tuple[subprocess.Popen, str]:
     """A real `kleidi demo` on a free port with its own var dir; returns it and its base URL."""
     port = free_port()
@@ -40,6 +47,7 @@ def start_demo(var_dir, *environ_drop: str) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_default_sigint,
     )
     return process, f"http://127.0.0.1:{port}"
 
