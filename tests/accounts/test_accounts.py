@@ -359,3 +359,20 @@ def test_r21_the_nightly_command_expires_and_reminds(demo, account, capsys):
         call_command("expire_accounts", *text)
         assert capsys.readouterr().out == "expired: 0\nreminders: 0\n"
     assert account("salexiou").state == AccountState.EXPIRED
+
+
+@pytest.mark.django_db
+def test_r26_changepassword_command_refuses_and_writes_nothing(demo, account):
+    from django.core.management import CommandError, call_command
+
+    from kleidi.errors import message
+
+    before = account("gpapadopoulos").password
+    with pytest.raises(CommandError) as refused:
+        call_command("changepassword", "gpapadopoulos")
+    assert refused.value.returncode == 2
+    assert str(refused.value).splitlines() == [
+        message("command.changepassword", language="en"),
+        message("command.changepassword", language="el"),
+    ]
+    assert account("gpapadopoulos").password == before

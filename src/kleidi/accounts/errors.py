@@ -1,6 +1,14 @@
 """Error codes of accounts and the username policy (R5–R7, R11, R17, R20, R22)."""
 
 MESSAGES = {
+    "command.changepassword": (
+        "Ο κωδικός αλλάζει μόνο μέσω του Kleidi: «Ξέχασα τον κωδικό μου» ή η σελίδα του "
+        "μέλους μετά τη σύνδεση, ώστε να ενημερωθεί ο κατάλογος, να ακυρωθούν οι παλιοί "
+        "σύνδεσμοι και να σταλεί επιβεβαίωση (R26).",
+        "A password changes only through Kleidi: forgot password, or the member's page "
+        "after signing in, so that the directory is updated, old links are void and a "
+        "confirmation is sent (R26).",
+    ),
     "username.syntax": (
         "Το όνομα χρήστη «%(value)s» δεν είναι έγκυρο: μόνο πεζά λατινικά γράμματα και ψηφία, "
         "να αρχίζει από γράμμα, %(min)s–%(max)s χαρακτήρες.",
