@@ -72,6 +72,14 @@ def shared_db(transactional_db, django_db_blocker, tmp_path):
         else:
             name = f"{test_name}_workers"[:63]
             conn.close()
+            # A template must have no other sessions: a live server's thread (the
+            # browser tests, in whatever order they ran) may still hold one.
+            _admin(
+                conn,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (test_name,),
+            )
             _admin(conn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             _admin(conn, f'CREATE DATABASE "{name}" TEMPLATE "{test_name}"')
             conn.settings_dict["NAME"] = name
@@ -89,7 +97,7 @@ def shared_db(transactional_db, django_db_blocker, tmp_path):
                 _admin(conn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _admin(conn, sql: str) -> None:
+def _admin(conn, sql: str, params: tuple = ()) -> None:
     import psycopg
 
     s = conn.settings_dict
@@ -101,7 +109,7 @@ def _admin(conn, sql: str) -> None:
         dbname="postgres",
         autocommit=True,
     ) as admin:
-        admin.execute(sql)
+        admin.execute(sql, params or None)
 
 
 class Worker:
