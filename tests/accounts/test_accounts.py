@@ -376,3 +376,15 @@ def test_r26_changepassword_command_refuses_and_writes_nothing(demo, account):
         message("command.changepassword", language="el"),
     ]
     assert account("gpapadopoulos").password == before
+
+
+def test_r20_a_29_february_expiry_moves_to_28_february():
+    assert services.add_years(dt.date(2024, 2, 29), 1) == dt.date(2025, 2, 28)
+    assert services.add_years(dt.date(2024, 2, 29), 4) == dt.date(2028, 2, 29)
+
+
+def test_r21_expire_accounts_refuses_an_unknown_format():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="invalid choice: 'xml'"):
+        call_command("expire_accounts", "--format", "xml")

@@ -273,3 +273,23 @@ def test_r7_createsuperuser_command_refuses_a_name_outside_the_policy(db):
     with pytest.raises(CommandError, match="ops-khy"):
         call_command("createsuperuser", "--noinput", "--username", "Ops-KHY", stdout=StringIO())
     assert not Account.objects.filter(username__iexact="ops-khy").exists()
+
+
+def test_r7_a_maximum_equal_to_the_database_column_is_accepted(settings):
+    field_max = Account._meta.get_field("username").max_length
+    settings.USERNAME_MAX_LENGTH = field_max
+    assert username_policy().max_length == field_max
+    settings.USERNAME_MAX_LENGTH = field_max + 1
+    with pytest.raises(ConfigError, match="KLEIDI_USERNAME_MAX_LENGTH"):
+        username_policy()
+
+
+def test_r7_a_taken_name_is_refused_naming_it(demo):
+    assert refusal(validate_new_username, "gpapadopoulos", AccountKind.POSTGRADUATE) == (
+        "username.taken",
+        {"value": "gpapadopoulos"},
+    )
+
+
+def test_r5_undergraduate_name_takes_only_the_registration_numbers_digits(settings):
+    assert username_policy().undergraduate_username("el", "03 118/123") == "el18123"

@@ -305,6 +305,8 @@ def test_r24_link_is_single_use(client, demo, request_link):
     again = set_password(Client(), path)
     assert again.status_code == 410
     assert "Ζητήστε νέο σύνδεσμο" in again.content.decode()
+    (used,) = LinkToken.objects.filter(purpose=LinkPurpose.RESET)
+    assert used.used_at is not None  # used, not merely voided by the password change
 
 
 def test_r24_replayed_post_changes_nothing(client, demo, request_link, account):

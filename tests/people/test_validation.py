@@ -127,3 +127,30 @@ def test_r12_fast_greek_mobile_path_agrees_with_phonenumbers(value):
         assert "+30" + fast.group("national") == phonenumbers.format_number(
             number, phonenumbers.PhoneNumberFormat.E164
         )
+
+
+@pytest.mark.parametrize(("region", "code"), [("DE", "phone.not_mobile"), ("CY", "phone.invalid")])
+def test_r12_another_region_never_takes_the_greek_shortcut(region, code):
+    with pytest.raises(ValidationError) as refused:
+        validation.clean_mobile("6912345678", region=region)
+    assert codes_of(refused.value) == [code]
+
+
+def test_r1_a_domain_written_with_its_final_dot_is_still_institutional():
+    assert validation.is_institutional("ntua.gr.")
+    assert validation.is_institutional("Mail.NTUA.gr.")
+    assert not validation.is_institutional("ntua.gr.example.com")
+
+
+def test_r13_the_same_address_twice_is_one_and_two_addresses_are_refused():
+    assert validation.split_supervisor("Ι. Παπαδάκης <IPap@ntua.gr> (ipap@ntua.gr)") == (
+        "Ι. Παπαδάκης",
+        "IPap@ntua.gr",
+    )
+    with pytest.raises(ValidationError) as refused:
+        validation.split_supervisor("Α <a@x.gr>, Β <b@x.gr>")
+    (item,) = refused.value.error_list
+    assert (item.code, item.params) == (
+        "supervisor.two_emails",
+        {"value": "Α <a@x.gr>, Β <b@x.gr>"},
+    )
