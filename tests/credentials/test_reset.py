@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import signals
 from django.test import Client
@@ -432,3 +433,11 @@ def test_r24_link_stops_working_when_the_account_is_disabled(client, demo, reque
 def test_r24_overlong_token_is_just_invalid(client, demo):
     response = client.get("/password/link/" + "A" * 5000 + "/", follow=True)
     assert response.status_code == 410
+
+
+def test_r24_an_unknown_link_completes_nothing(demo):
+    from kleidi.credentials.services import passwords
+
+    with pytest.raises(ValidationError) as refused:
+        passwords.complete_link("0" * 64, NEW_PASSWORD)
+    assert [item.code for item in refused.value.error_list] == ["link.invalid"]

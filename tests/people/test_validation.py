@@ -154,3 +154,19 @@ def test_r13_the_same_address_twice_is_one_and_two_addresses_are_refused():
         "supervisor.two_emails",
         {"value": "Α <a@x.gr>, Β <b@x.gr>"},
     )
+
+
+@pytest.mark.parametrize(
+    ("cell", "parts"),
+    [
+        ("Ηρώων Πολυτεχνείου 9, Ζωγράφου 157 80", ("Ηρώων Πολυτεχνείου 9", "Ζωγράφου", "15780")),
+        (
+            "Οδός 1, Κτίριο 2, Όροφος 3, Εξάρχεια, 106 82",
+            ("Οδός 1, Κτίριο 2, Όροφος 3", "Εξάρχεια", "10682"),
+        ),
+        ("Πατησίων 42, Αθήνα ΤΚ 10682", ("Πατησίων 42", "Αθήνα", "10682")),
+        ("Πατησίων 42 Αθήνα", ("Πατησίων 42 Αθήνα", "", "")),
+    ],
+)
+def test_r9_one_cell_address_split_into_address_area_and_postcode(cell, parts):
+    assert validation.split_address(cell) == parts
