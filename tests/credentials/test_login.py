@@ -278,3 +278,21 @@ def test_r30_outbox_list_and_retry_json(demo, capsys):
     assert message.attempts == 0
     call_command("outbox", "retry", "999999", "--format", "json")
     assert json.loads(capsys.readouterr().out) == {"requeued": 0, "ids": [], "skipped": [999999]}
+
+
+def test_r27_an_overlong_current_password_is_refused_naming_the_limit(client, demo):
+    from kleidi.credentials.forms import PASSWORD_FIELD_MAX
+
+    sign_in(client)
+    response = client.post(
+        "/password/change/",
+        {
+            "current_password": "x" * (PASSWORD_FIELD_MAX + 1),
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 200
+    assert f"Το πεδίο μπορεί να έχει το πολύ {PASSWORD_FIELD_MAX} χαρακτήρες." in (
+        response.content.decode()
+    )
