@@ -143,10 +143,18 @@ SURNAMES = _unique(MALE_SURNAMES + FEMALE_SURNAMES)
 
 
 @cache
+def name_keys() -> tuple[frozenset[str], frozenset[str]]:
+    """The match keys of the common given names and of the surnames, built once."""
+    return (
+        frozenset(match_key(name) for name in GIVEN_NAMES),
+        frozenset(match_key(name) for name in SURNAMES),
+    )
+
+
+@cache
 def _given_name_keys() -> frozenset[str]:
-    greek = (match_key(name) for name in GIVEN_NAMES)
-    latin = (username_form(name) for name in GIVEN_NAMES)
-    return frozenset([*greek, *latin])
+    """The given names' match keys and their ELOT 743 forms."""
+    return name_keys()[0] | frozenset(username_form(name) for name in GIVEN_NAMES)
 
 
 def is_given_name(name: str) -> bool:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from kleidi.sheets.validation.rows import MAX_LENGTHS, Row
 from kleidi.text import lookalikes, match_key, username_contains_surname
-from kleidi.text.names import GIVEN_NAMES, SURNAMES
+from kleidi.text.names import name_keys
 
 NAME_FIELDS = ("surname", "given_name", "father_name", "mother_name", "latin_surname")
 
@@ -39,15 +38,6 @@ class NameSplit:
     ambiguous: bool = False
 
 
-@cache
-def _dictionary() -> tuple[frozenset[str], frozenset[str]]:
-    """The match keys of the common given names and surnames (kleidi.text.names)."""
-    return (
-        frozenset(match_key(name) for name in GIVEN_NAMES),
-        frozenset(match_key(name) for name in SURNAMES),
-    )
-
-
 def _is_capitals(words: list[str]) -> bool:
     return all(len(w) > 1 and w == w.upper() and w != w.lower() for w in words)
 
@@ -61,7 +51,7 @@ class _Evidence:
     contains: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self):
-        givens, surnames = _dictionary()
+        givens, surnames = name_keys()
         keys = {word: match_key(word) for word in self.words}
         self.given = {word for word, key in keys.items() if key in givens}
         self.surname = {word for word, key in keys.items() if key in surnames}
