@@ -37,6 +37,23 @@ def _one_writer_per_table():
         )
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Greek) and leaves no language behind.
+
+    A request through the test client activates its language in the test's
+    thread (GreekFirstLocaleMiddleware, like Django's LocaleMiddleware, does not
+    undo it), so without this a test that follows an English request would see
+    English messages: an order-dependent result under pytest-randomly.
+    """
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 def require_service(available: bool, reason: str) -> None:
     """Skip on a laptop without the service; fail in CI, where it must be there."""
     if available:
