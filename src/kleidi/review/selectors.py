@@ -67,6 +67,29 @@ COMPARED = (
     ("mobile", _("Mobile"), "mobile"),
     ("registration_number", _("Registration number"), None),
 )
+# Labels of the other values sources file (the registry's feed, a sheet's row).
+OTHER_LABELS = {
+    "username": _("Username"),
+    "login_name": _("Login name in the registry"),
+    "kind": _("Kind"),
+    "department_id": _("Department id in the registry"),
+    "latin_given_name": _("Given name in Latin letters"),
+    "latin_father_name": _("Father's name in Latin letters"),
+    "latin_mother_name": _("Mother's name in Latin letters"),
+    "birth_date": _("Birth date"),
+    "status": _("Enrollment status"),
+    "status_date": _("Date of the enrollment status"),
+    "admission_route": _("Admission route"),
+    "address": _("Address"),
+    "area": _("Area"),
+    "postcode": _("Postcode"),
+    "supervisor_name": _("Director or supervisor"),
+    "supervisor_email": _("Director's or supervisor's email"),
+    "end_date": _("End date"),
+    "row": _("Row in the sheet"),
+    "upload": _("Sheet upload"),
+    "filename": _("File name"),
+}
 NAME_KEYS = ("surname", "given_name", "father_name", "mother_name", "latin_surname")
 
 
@@ -102,10 +125,10 @@ def comparison(item: ReviewItem, people: list[Person]) -> list[Line]:
 
 
 def other_values(item: ReviewItem) -> list[tuple[str, str]]:
-    """The record's values the comparison does not show, as (name, value)."""
+    """The record's values the comparison does not show, as (label, value)."""
     compared = {key for key, _label, _attribute in COMPARED}
     return [
-        (key, str(value))
+        (str(OTHER_LABELS.get(key, key)), str(value))
         for key, value in item.record.items()
         if key not in compared and value not in ("", None)
     ]
