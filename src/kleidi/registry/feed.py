@@ -317,8 +317,10 @@ def _read_view(limits: Limits, progress) -> Feed:
         missing = [column for column in REQUIRED if column not in by_column]
         if missing:
             raise SheetError("sheet.missing_column", column=", ".join(missing))
-        chosen[:] = list(by_column)
-        return list(by_column.values())
+        # The natural key first: the view is read ordered by it (sources.stream_view).
+        first = ["departmentID", "registrationID"]
+        chosen[:] = first + [c for c, _, _, _ in COLUMNS if c in by_column and c not in first]
+        return [by_column[column] for column in chosen]
 
     chosen: list[str] = []
     stream = sources.stream_view(fields_for, max_rows=limits.max_rows, progress=progress)
