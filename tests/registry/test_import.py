@@ -275,3 +275,36 @@ def test_r4_approving_a_departure_disables_the_account(school, operator):
     approve(items().get(), actor=operator, reason="διαγραφή")
     assert Account.objects.get(username="el18000").state == AccountState.DISABLED
     assert import_feed(feed([left]), today=TODAY).as_json()["counts"]["unchanged"] == 1
+
+
+def test_r4_a_real_csv_read_by_read_feed_previewed_then_imported():
+    from pathlib import Path
+
+    from kleidi.registry.feed import read_feed
+
+    make_school("el", "el")
+    make_school("ch", "ch")
+    path = Path(__file__).resolve().parents[1] / "data" / "registry" / "valid.csv"
+    read = read_feed(str(path))
+    preview = preview_feed(read, today=TODAY).as_json()
+    found = {
+        (o["school"], o["registration_number"]): (o["situation"], o["username"])
+        for o in preview["outcomes"]
+    }
+    assert found == {
+        ("el", "03118001"): ("create", "el18001"),
+        ("el", "03118002"): ("create", "el18002"),
+        ("el", "03118003"): ("waiting_email", ""),
+        ("el", "03118004"): ("waiting_email", ""),
+        ("el", "03118005"): ("held", ""),
+        ("el", "03114006"): ("unchanged", ""),
+        ("el", "03119007"): ("unchanged", ""),
+        ("ch", "05118001"): ("create", "ch18001"),
+        ("ch", "05118002"): ("held", ""),
+        ("ch", "05117003"): ("unchanged", ""),
+        # Same last five digits as 05118001 in the same school: the next choice.
+        ("ch", "03118001"): ("create", "cha18001"),
+    }
+    report = import_feed(read_feed(str(path)), today=TODAY)
+    assert report.as_json()["counts"]["create"] == 4
+    assert import_feed(read_feed(str(path)), today=TODAY).as_json()["counts"]["unchanged"] == 7
