@@ -1,4 +1,8 @@
-"""Reading the review queue: the staff's scope, the search, and the sources' decisions."""
+"""Reading the review queue: the search, the item page's comparison, the sources' decisions.
+
+The staff's scope is the console's (kleidi.console.base.SchoolScopedAdmin); deciding is
+checked by the services.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kleidi.accounts.selectors import is_helpdesk, schools_for
 from kleidi.people.correlation import registration_key
 from kleidi.people.models import Person
 from kleidi.review.models import DECIDED, ReviewItem
 from kleidi.text import match_key
-
-
-def items_for(staff) -> QuerySet[ReviewItem]:
-    """The items `staff` may see: all for the helpdesk, its schools' for a secretariat (§6)."""
-    items = ReviewItem.objects.select_related("school", "decided_by", "person")
-    if is_helpdesk(staff):
-        return items
-    return items.filter(school__in=schools_for(staff))
 
 
 def search_items(term: str, queryset: QuerySet[ReviewItem]) -> QuerySet[ReviewItem]:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kleidi.accounts.selectors import is_helpdesk
@@ -86,9 +86,8 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
     existing items (per LOOKUP_BATCH keys), one INSERT files the new ones;
     each new item gets a `review.filed` audit event.
     """
-    counts = {"filed": 0, "updated": 0, "unchanged": 0}
     if not items:
-        return counts
+        return {"filed": 0, "updated": 0, "unchanged": 0}
     prepared = {}
     for item in items:
         digest = item.fingerprint or fingerprint(item.record, item.candidates)
@@ -96,6 +95,16 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
             item,
             digest,
         )
+    try:
+        return _file(prepared, actor=actor, client_ip=client_ip)
+    except IntegrityError:
+        # Another run filed one of these keys meanwhile (the one-open-item
+        # constraint): look again, now that its item is there to update.
+        return _file(prepared, actor=actor, client_ip=client_ip)
+
+
+def _file(prepared: dict, *, actor, client_ip) -> dict[str, int]:
+    counts = {"filed": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         existing = _existing(prepared)
         new, changed = [], []
