@@ -164,3 +164,22 @@ def test_decisions_need_the_csrf_token(helpdesk, items):
     )
     assert response.status_code == 403
     assert ReviewItem.objects.get(pk=item.pk).state == ItemState.OPEN
+
+
+def test_r8_a_secretariat_sees_only_its_schools_people_among_the_candidates(
+    client, secretariat, helpdesk, school_el, eleni, account
+):
+    giorgos = account("gpapadopoulos").person  # an undergraduate of `el`
+    item = held(school_el, "03121007", surname="Παπαδόπουλος", given="Γεώργιος")
+    both = (eleni.pk, giorgos.pk)  # Ελένη has no affiliation with `el`
+    services.file_items([services.NewItem(**{**item.__dict__, "candidates": both})])
+    item = ReviewItem.objects.get(key="03121007")
+    client.force_login(secretariat)
+    response = client.get(page(item.pk))
+    assert (response.context["people"], response.context["hidden"]) == ([giorgos], 1)
+    content = response.content.decode()
+    assert "eleni@example.com" not in content
+    assert "Ένα πιθανό άτομο άλλης σχολής δεν εμφανίζεται." in content
+    client.force_login(helpdesk)
+    response = client.get(page(item.pk))
+    assert (set(response.context["people"]), response.context["hidden"]) == ({eleni, giorgos}, 0)

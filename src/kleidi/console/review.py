@@ -75,13 +75,14 @@ class ReviewItemAdmin(SchoolScopedAdmin):
             raise PermissionDenied
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
-        people = selectors.candidates_of(item)
+        people, hidden = selectors.candidates_for(item, request.user)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Review: %(item)s") % {"item": self.names(item) or item.key},
             "item": item,
             "people": people,
+            "hidden": hidden,
             "lines": selectors.comparison(item, people),
             "others": selectors.other_values(item),
             "can_decide": item.is_open and is_helpdesk(request.user),

@@ -1,7 +1,7 @@
 """Reading the review queue: the search, the item page's comparison, the sources' decisions.
 
-The staff's scope is the console's (kleidi.console.base.SchoolScopedAdmin); deciding is
-checked by the services.
+The staff's scope of items is the console's (kleidi.console.base.SchoolScopedAdmin),
+of candidate people `candidates_for`; deciding is checked by the services.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kleidi.accounts.selectors import is_helpdesk, schools_for
 from kleidi.people.correlation import registration_key
 from kleidi.people.models import Person
 from kleidi.review.models import DECIDED, ReviewItem
@@ -29,9 +30,26 @@ def search_items(term: str, queryset: QuerySet[ReviewItem]) -> QuerySet[ReviewIt
 
 
 def candidates_of(item: ReviewItem) -> list[Person]:
-    """The item's candidate people, in the order they were filed."""
+    """The item's candidate people, by id (as filed)."""
     found = Person.objects.prefetch_related("affiliations", "accounts").in_bulk(item.candidates)
     return [found[pk] for pk in item.candidates if pk in found]
+
+
+def candidates_for(item: ReviewItem, staff) -> tuple[list[Person], int]:
+    """The candidates `staff` may see, and how many others there are.
+
+    §6: a secretariat sees only its schools' people, even as the candidates of
+    its own school's item; the helpdesk sees them all.
+    """
+    people = candidates_of(item)
+    if is_helpdesk(staff):
+        return people, 0
+    visible = set(
+        Person.objects.filter(
+            pk__in=[p.pk for p in people], affiliations__school__in=schools_for(staff)
+        ).values_list("pk", flat=True)
+    )
+    return [p for p in people if p.pk in visible], sum(1 for p in people if p.pk not in visible)
 
 
 def decisions(source: str, school, fingerprints: dict[str, str]) -> dict[str, ReviewItem]:
