@@ -83,7 +83,7 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
     fingerprint changed and left alone when not; a decided item with the
     same fingerprint is not filed again (the decision stands); a changed
     record after a decision is a new open item. One query finds the
-    existing items (per LOOKUP_BATCH keys), one INSERT files the new ones;
+    existing items (per LOOKUP_BATCH keys), batched INSERTs file the new ones;
     each new item gets a `review.filed` audit event.
     """
     if not items:
