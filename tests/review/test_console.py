@@ -111,6 +111,12 @@ def test_r4_the_helpdesk_rejects_with_a_reason(client, helpdesk, items):
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.state, item.decided_by) == (ItemState.REJECTED, helpdesk)
+    # The queue opens on the open items; the decided one is under its state, or "all".
+    assert listed(client) == {"03121001"}
+    assert listed(client, state="rejected") == {"05121001"}
+    assert listed(client, state="all") == {"03121001", "05121001"}
+    decided = client.get(page(item.pk)).content.decode()
+    assert "Όχι φοιτήτρια" in decided and "/reject/" not in decided
 
 
 def test_r4_a_record_changed_while_the_operator_read_it_is_not_decided(

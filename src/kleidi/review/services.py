@@ -84,7 +84,8 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
     same fingerprint is not filed again (the decision stands); a changed
     record after a decision is a new open item. One query finds the
     existing items (per LOOKUP_BATCH keys), batched INSERTs file the new ones;
-    each new item gets a `review.filed` audit event.
+    each new item gets a `review.filed` audit event, each updated one
+    `review.updated` (what the helpdesk will decide on changed).
     """
     if not items:
         return {"filed": 0, "updated": 0, "unchanged": 0}
@@ -115,6 +116,7 @@ def _file(prepared: dict, *, actor, client_ip) -> dict[str, int]:
                 if open_item.fingerprint == digest:
                     counts["unchanged"] += 1
                     continue
+                open_item.school = item.school  # loaded already: no query per item
                 open_item.record = item.record
                 open_item.candidates = sorted(item.candidates)
                 open_item.fingerprint = digest
@@ -144,24 +146,26 @@ def _file(prepared: dict, *, actor, client_ip) -> dict[str, int]:
             )
         if new:
             ReviewItem.objects.bulk_create(new)
-            record_many(
-                [
-                    build_event(
-                        "review.filed",
-                        actor=actor,
-                        client_ip=client_ip,
-                        target=item,
-                        school=item.school,
-                        details={
-                            "source": item.source,
-                            "reason": item.reason,
-                            "key": item.key,
-                            "candidates": item.candidates,
-                        },
-                    )
-                    for item in new
-                ]
-            )
+        events = [("review.filed", item) for item in new]
+        events += [("review.updated", item) for item in changed]
+        record_many(
+            [
+                build_event(
+                    action,
+                    actor=actor,
+                    client_ip=client_ip,
+                    target=item,
+                    school=item.school,
+                    details={
+                        "source": item.source,
+                        "reason": item.reason,
+                        "key": item.key,
+                        "candidates": item.candidates,
+                    },
+                )
+                for action, item in events
+            ]
+        )
     counts["filed"], counts["updated"] = len(new), len(changed)
     return counts
 
