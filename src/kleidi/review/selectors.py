@@ -102,6 +102,7 @@ OTHER_LABELS = {
     "row": _("Row in the sheet"),
     "upload": _("Sheet upload"),
     "filename": _("File name"),
+    "registry_reason": _("Why the registry import filed it"),
 }
 NAME_KEYS = ("surname", "given_name", "father_name", "mother_name", "latin_surname")
 
