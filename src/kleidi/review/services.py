@@ -191,7 +191,10 @@ def _existing(prepared: dict) -> dict:
     return found
 
 
-def _clean_reason(reason: str) -> str:
+def _clean_reason(actor, reason: str) -> str:
+    """Only the helpdesk decides (§6: a secretariat reads), and always with a reason."""
+    if not is_helpdesk(actor):
+        raise error("review.helpdesk_only")
     cleaned = (reason or "").strip()
     if not cleaned:
         raise error("review.reason_required")
@@ -202,8 +205,6 @@ def _clean_reason(reason: str) -> str:
 
 def _lock_open(item: ReviewItem, actor) -> ReviewItem:
     """The item's row, locked; refused unless open and unchanged since `item` was read."""
-    if not is_helpdesk(actor):
-        raise error("review.helpdesk_only")
     locked = (
         ReviewItem.objects.select_for_update(of=("self",)).select_related("school").get(pk=item.pk)
     )
@@ -224,7 +225,7 @@ def approve(
     The source's handler acts inside this transaction; if it raises, nothing
     is decided. Only the helpdesk approves; an item is decided once.
     """
-    cleaned = _clean_reason(reason)
+    cleaned = _clean_reason(actor, reason)
     with transaction.atomic():
         locked = _lock_open(item, actor)
         if person is not None and person.pk not in locked.candidates:
@@ -255,7 +256,7 @@ def approve(
 
 def reject(item: ReviewItem, *, actor, reason: str, client_ip=None) -> ReviewItem:
     """Reject: nothing is created or linked; the source keeps refusing the record."""
-    cleaned = _clean_reason(reason)
+    cleaned = _clean_reason(actor, reason)
     with transaction.atomic():
         locked = _lock_open(item, actor)
         _decide(locked, ItemState.REJECTED, actor, cleaned)
