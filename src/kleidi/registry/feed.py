@@ -295,7 +295,7 @@ def _find_header(rows) -> tuple[int, dict[str, int], list[dict]] | None:
                 positions.setdefault(column, index)
         if len(positions) < 2:
             continue
-        return position, _checked(positions, headers), _warnings(positions, headers)
+        return position, _checked(positions, headers), _warnings(headers)
     return None
 
 
@@ -315,7 +315,7 @@ def _checked(positions: dict[str, int], headers: list[str]) -> dict[str, int]:
     return positions
 
 
-def _warnings(positions: dict[str, int], headers: list[str]) -> list[dict]:
+def _warnings(headers: list[str]) -> list[dict]:
     """Columns neither known nor in the view's not-kept list: ignored, and said so."""
     warnings = []
     for header in headers:
@@ -356,9 +356,7 @@ class _Builder:
     def __init__(self, positions: dict[str, int]):
         self.columns = [column for column, _, _, _ in COLUMNS if column in positions]
         self.fields = [
-            (name, column, positions[column])
-            for column, name, _, _ in COLUMNS
-            if column in positions
+            (name, positions[column]) for column, name, _, _ in COLUMNS if column in positions
         ]
         self.absent = [name for column, name, _, _ in COLUMNS if column not in positions]
         self.records: list[FeedRecord] = []
@@ -372,7 +370,7 @@ class _Builder:
 
     def add(self, number: int, cells: list) -> None:
         width = len(cells)
-        raw = {name: cells[index] if index < width else "" for name, _, index in self.fields}
+        raw = {name: cells[index] if index < width else "" for name, index in self.fields}
         record = FeedRecord(number=number, values={})
         values = record.values
         for name in self.absent:

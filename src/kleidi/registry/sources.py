@@ -142,7 +142,7 @@ def stream_view(
     `sheet.too_many_rows`; `progress(rows_so_far)` is called after each chunk.
     """
     from django.conf import settings
-    from django.db import DatabaseError, transaction
+    from django.db import Error, transaction
 
     from kleidi.errors import error
     from kleidi.sheets.reader import SheetError
@@ -171,7 +171,7 @@ def stream_view(
                     yield from chunk
                     if progress is not None:
                         progress(count)
-    except DatabaseError as exc:
+    except Error as exc:  # DatabaseError and InterfaceError (a connection already gone)
         log.warning("registry view %s unavailable: %s", view, exc)
         raise error("registry.view_unavailable", view=view) from None
     finally:
