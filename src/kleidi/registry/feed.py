@@ -269,19 +269,24 @@ def _read_file(source: str, limits: Limits) -> Feed:
     except OSError:
         raise error("registry.file_unavailable", path=source) from None
     table = read_sheet(data, path.name, limits=limits)
-    found = _find_header(table.rows)
+    return feed_from_rows(table.rows, str(source), max_rows=limits.max_rows)
+
+
+def feed_from_rows(rows: list[tuple[int, list]], source: str, *, max_rows: int) -> Feed:
+    """A feed from a read sheet's rows ((row number, clean cells), the header among them)."""
+    found = _find_header(rows)
     if found is None:
         raise SheetError("sheet.missing_column", column=", ".join(REQUIRED))
     position, positions, warnings = found
-    data_rows = table.rows[position + 1 :]
+    data_rows = rows[position + 1 :]
     if not data_rows:
         raise SheetError("sheet.no_rows")
-    if len(data_rows) > limits.max_rows:
-        raise SheetError("sheet.too_many_rows", max=limits.max_rows)
+    if len(data_rows) > max_rows:
+        raise SheetError("sheet.too_many_rows", max=max_rows)
     builder = _Builder(positions)
     for number, cells in data_rows:
         builder.add(number, cells)
-    return builder.feed(str(source), warnings)
+    return builder.feed(source, warnings)
 
 
 def _find_header(rows) -> tuple[int, dict[str, int], list[dict]] | None:
