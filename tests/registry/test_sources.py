@@ -26,6 +26,8 @@ from django.db import DatabaseError, connections
 from django.test import override_settings
 from django.utils import translation
 from tests.conftest import require_service
+from tests.test_settings import accepted
+from tests.test_settings import refused as refused_setting
 
 from kleidi.config import ConfigError
 from kleidi.registry import sources
@@ -432,3 +434,30 @@ def test_r4_view_names_that_are_identifiers(name):
 def test_r4_view_names_that_are_not_are_refused(name):
     with pytest.raises(ConfigError, match="KLEIDI_REGISTRY_VIEW"):
         sources.view_name(name)
+
+
+def test_r4_startup_builds_the_read_only_alias_only_when_configured(tmp_path):
+    url = "postgres://reader@sis.example:5432/sis"
+    names = ["DATABASES", "DATABASE_ROUTERS", "REGISTRY_VIEW", "REGISTRY_MAX_RECORDS"]
+    read = accepted(tmp_path, names, KLEIDI_REGISTRY_DATABASE_URL=url)
+    registry = read["DATABASES"]["registry"]
+    assert (registry["ENGINE"], registry["HOST"], registry["NAME"]) == (
+        "django.db.backends.postgresql",
+        "sis.example",
+        "sis",
+    )
+    assert registry["OPTIONS"]["options"] == "-c default_transaction_read_only=on"
+    assert read["DATABASE_ROUTERS"] == ["kleidi.registry.sources.Router"]
+    assert read["REGISTRY_VIEW"] == "V_VD_SIS"
+    assert read["REGISTRY_MAX_RECORDS"] == 200_000
+    assert "registry" not in accepted(tmp_path, ["DATABASES"])["DATABASES"]
+
+
+def test_r4_startup_stops_on_a_registry_url_that_is_not_postgres(tmp_path):
+    problem = refused_setting(tmp_path, "KLEIDI_REGISTRY_DATABASE_URL", "sqlite:///sis.db")
+    assert problem.startswith("only postgres:// is supported")
+
+
+def test_r4_startup_stops_on_a_view_name_that_is_not_an_identifier(tmp_path):
+    problem = refused_setting(tmp_path, "KLEIDI_REGISTRY_VIEW", "V_VD_SIS; DROP TABLE people")
+    assert problem.startswith("'V_VD_SIS; DROP TABLE people' is not a view name")
