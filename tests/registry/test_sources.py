@@ -25,15 +25,15 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections
 from django.test import override_settings
 from django.utils import translation
-from tests.conftest import require_service
-from tests.test_settings import accepted
-from tests.test_settings import refused as refused_setting
 
 from kleidi.config import ConfigError
 from kleidi.registry import sources
 from kleidi.registry.feed import read_feed
 from kleidi.registry.records import ACTIVE, GRADUATED
 from kleidi.sheets.reader import Limits
+from tests.conftest import require_service
+from tests.test_settings import accepted
+from tests.test_settings import refused as refused_setting
 
 # Every column of GUnet's V_VD_SIS (refs/registry.md), unquoted: PostgreSQL folds them.
 VIEW_COLUMNS = """
