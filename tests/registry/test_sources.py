@@ -271,11 +271,26 @@ def test_r4_record_codes_are_the_sheets_codes(sis):
     ]
 
 
-def test_r4_the_view_streams_in_chunks(sis):
+def test_r4_the_view_streams_in_chunks_from_a_server_side_cursor(sis):
     sis.add_many(5_000)
     counts = []
-    feed = read_feed("database", progress=counts.append)
+    cursors = []
+
+    def look(count):
+        counts.append(count)
+        # Between two chunks, the reading session has the SELECT open as a cursor.
+        with connections[sources.ALIAS].cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_cursors")
+            cursors.append([statement for (statement,) in cursor.fetchall()])
+
+    feed = read_feed("database", progress=look)
     assert counts == [2_000, 4_000, 5_000]
+    assert len(cursors) == 3
+    order = ", ".join(str(n) for n in range(1, 18))
+    for open_cursors in cursors:
+        (statement,) = open_cursors
+        assert 'CURSOR FOR SELECT "departmentid"' in statement
+        assert statement.endswith(f"FROM {sis.view} ORDER BY {order}")
     assert len(feed.records) == 5_000
     assert all(record.ok for record in feed.records)
     assert [r.number for r in feed.records] == list(range(1, 5_001))
