@@ -238,7 +238,7 @@ def test_r9_headers_without_records_are_refused(tmp_path):
 # Encodings and formats
 
 
-@pytest.mark.parametrize("name", ["valid.csv", "valid.xlsx", "cp1253.csv", "bom.csv"])
+@pytest.mark.parametrize("name", ["valid.csv", "valid.xlsx", "valid.ods", "cp1253.csv", "bom.csv"])
 def test_r9_the_same_feed_reads_the_same_in_every_format_and_encoding(name):
     feed = read_feed(str(DATA / name))
     reference = read_feed(str(DATA / "valid.csv"))
