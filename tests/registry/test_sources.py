@@ -378,11 +378,12 @@ def test_r4_a_view_without_a_required_column_is_refused(sis):
 
 
 def test_r4_a_quoted_mixed_case_view_and_columns(sis):
+    # A quote inside a column's name ("ext""Email") is doubled in the SELECT, never closed.
     sis.add_many(3)
     sis.execute(
         f'CREATE VIEW {sis.schema}."V_VD_SIS_Quoted" AS SELECT registrationid AS '
         f'"registrationID", departmentid AS "departmentID", lastnameel AS "lastNameEl", '
-        f'firstnameel AS "firstNameEl", extemail AS "extEmail", enrollmentstatus AS '
+        f'firstnameel AS "firstNameEl", extemail AS "ext""Email", enrollmentstatus AS '
         f'"enrollmentStatus", enrollmenttype AS "enrollmentType" FROM {sis.schema}.students'
     )
     with override_settings(REGISTRY_VIEW=f'{sis.schema}."V_VD_SIS_Quoted"'):
