@@ -308,3 +308,34 @@ def test_r4_a_real_csv_read_by_read_feed_previewed_then_imported():
     report = import_feed(read_feed(str(path)), today=TODAY)
     assert report.as_json()["counts"]["create"] == 4
     assert import_feed(read_feed(str(path)), today=TODAY).as_json()["counts"]["unchanged"] == 7
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        (
+            "KLEIDI_REGISTRY_MAX_MISSING_SHARE",
+            "5%",
+            "expected a share such as 0.05, got '5%'",
+        ),
+        (
+            "KLEIDI_REGISTRY_MAX_MISSING_SHARE",
+            "5",
+            "must be between 0 and 1 (0.05 is 5 %), got 5.0",
+        ),
+        (
+            "KLEIDI_REGISTRY_GRADUATION_GRACE_DAYS",
+            "-1",
+            "must be at least 0 and at most 3650, got -1",
+        ),
+    ],
+)
+def test_r4_r6_bad_registry_settings_stop_startup(tmp_path, variable, value, problem):
+    from tests.test_settings import accepted, refused
+
+    assert refused(tmp_path, variable, value) == problem
+    names = ["REGISTRY_MAX_MISSING_SHARE", "REGISTRY_GRADUATION_GRACE_DAYS"]
+    assert accepted(tmp_path, names) == {
+        "REGISTRY_MAX_MISSING_SHARE": 0.05,
+        "REGISTRY_GRADUATION_GRACE_DAYS": 0,
+    }
