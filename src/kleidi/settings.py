@@ -18,6 +18,7 @@ from kleidi.config import (
     env_int_list,
     env_list,
     env_regex,
+    env_share,
     env_str,
     env_url,
 )
@@ -271,6 +272,15 @@ UNDERGRADUATE_USERNAME_TEMPLATE = env_str(
 )
 UNDERGRADUATE_USERNAME_REGEX = env_regex(
     "KLEIDI_UNDERGRADUATE_USERNAME_REGEX", r"^[a-z]{2,3}[0-9]{5}$"
+)
+
+# R4, R6: the registry import (docs/registry.md, "Import" and "Graduation"). An import
+# that would find more than this share of the known active undergraduates in scope
+# missing from the feed is refused (a truncated export is not a mass departure).
+REGISTRY_MAX_MISSING_SHARE = env_share("KLEIDI_REGISTRY_MAX_MISSING_SHARE", 0.05)
+# Days between the registry's graduation date and the retirement of the account.
+REGISTRY_GRADUATION_GRACE_DAYS = env_int(
+    "KLEIDI_REGISTRY_GRADUATION_GRACE_DAYS", 0, minimum=0, maximum=3650
 )
 
 # R3, R24: link lifetimes.

@@ -3,6 +3,59 @@
 MESSAGES = {
     # The feed: reading a file or the database view (feed.py, sources.py).
     # The import: classifying and applying (services.py, classify.py, apply.py).
+    "registry.unknown_school": (
+        "Το departmentID «%(department)s» δεν αντιστοιχεί σε καμία σχολή του Κλειδιού.",
+        "The departmentID “%(department)s” matches no school in Kleidi.",
+    ),
+    "registry.no_username": (
+        "Δεν βρέθηκε ελεύθερο όνομα χρήστη προπτυχιακού για τον αριθμό μητρώου "
+        "«%(registration_number)s» (δοκιμάστηκαν: %(tried)s).",
+        "No free undergraduate username was found for registration number "
+        "“%(registration_number)s” (tried: %(tried)s).",
+    ),
+    "registry.too_many_missing": (
+        "Η εισαγωγή σταμάτησε χωρίς καμία αλλαγή: %(missing)s από τους %(known)s γνωστούς "
+        "ενεργούς προπτυχιακούς (%(share)s) λείπουν από το αρχείο, περισσότεροι από το όριο "
+        "%(limit)s. Ελέγξτε ότι η εξαγωγή του φοιτητολογίου είναι πλήρης.",
+        "The import stopped without any change: %(missing)s of the %(known)s known active "
+        "undergraduates (%(share)s) are missing from the feed, more than the limit %(limit)s. "
+        "Check that the registry's export is complete.",
+    ),
+    # Why a record waits for the helpdesk (the outcome's "reason", the review queue).
+    "registry.admission_route": (
+        "Εισαγωγή με «%(route)s», όχι με Πανελλήνιες: ο λογαριασμός δημιουργείται μόνο μετά "
+        "από έγκριση του ΚΗΥ.",
+        "Admitted by “%(route)s”, not through the national exams: the account is created only "
+        "once the helpdesk approves.",
+    ),
+    "registry.left": (
+        "Το φοιτητολόγιο δηλώνει ότι ο φοιτητής διαγράφηκε ή διέκοψε τις σπουδές του: το ΚΗΥ "
+        "αποφασίζει για τον λογαριασμό «%(username)s».",
+        "The registry says the student left (struck off or interrupted): the helpdesk decides "
+        "about the account “%(username)s”.",
+    ),
+    "registry.graduated_active": (
+        "Το φοιτητολόγιο δηλώνει ενεργό φοιτητή που το Κλειδί έχει ήδη ως διπλωματούχο: ο "
+        "λογαριασμός αποσύρθηκε οριστικά και δεν ενεργοποιείται ξανά.",
+        "The registry says active a student Kleidi already has as graduated: the account was "
+        "retired for ever and is not reactivated.",
+    ),
+    "registry.other_undergraduate": (
+        "Το πρόσωπο έχει ήδη λογαριασμό προπτυχιακού («%(username)s») σε άλλη σχολή.",
+        "The person already has an undergraduate account (“%(username)s”) in another school.",
+    ),
+    "registry.names_differ": (
+        "Ο αριθμός μητρώου «%(registration_number)s» ανήκει στο πρόσωπο «%(person)s», με άλλο "
+        "ονοματεπώνυμο: τίποτα δεν αλλάζει πριν αποφασίσει το ΚΗΥ.",
+        "Registration number “%(registration_number)s” belongs to “%(person)s”, who has other "
+        "names: nothing changes until the helpdesk decides.",
+    ),
+    "registry.several_people": (
+        "Η εγγραφή ταιριάζει με περισσότερα από ένα πρόσωπα (ή μόνο εν μέρει με ένα): τίποτα "
+        "δεν αλλάζει πριν αποφασίσει το ΚΗΥ.",
+        "The record matches more than one person (or only partly one): nothing changes until "
+        "the helpdesk decides.",
+    ),
     # The command line and the run lock (management/commands/registry.py, lock.py).
     "registry.locked": (
         "Τρέχει ήδη άλλη εισαγωγή από το φοιτητολόγιο (%(holder)s)· αυτή η εκτέλεση δεν "
