@@ -22,6 +22,7 @@ from kleidi.config import (
     env_str,
     env_url,
 )
+from kleidi.registry import sources as registry_sources
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # var/ holds the SQLite file and the generated secret key: beside the checkout
@@ -159,6 +160,17 @@ def _databases() -> dict:
 
 
 DATABASES = _databases()
+
+# The student registry's database view (docs/registry.md, "The feed"): a second
+# alias, read-only, never migrated, present only when its URL is set.
+REGISTRY_DATABASE_URL = env_str(registry_sources.URL_VARIABLE)
+if REGISTRY_DATABASE_URL:
+    DATABASES[registry_sources.ALIAS] = registry_sources.database_settings(REGISTRY_DATABASE_URL)
+DATABASE_ROUTERS = ["kleidi.registry.sources.Router"]
+REGISTRY_VIEW = registry_sources.view_name(env_str(registry_sources.VIEW_VARIABLE, "V_VD_SIS"))
+# A feed is one file (or view) for the whole university: its own limits, not the sheets'.
+REGISTRY_MAX_RECORDS = env_int("KLEIDI_REGISTRY_MAX_RECORDS", 200_000, minimum=1)
+REGISTRY_MAX_BYTES = env_int("KLEIDI_REGISTRY_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
