@@ -122,8 +122,15 @@ def _acquire_advisory(connection) -> RunLock:
         raise error("registry.locked", holder=holder)
 
     def release() -> None:
-        # Closing the session releases the lock; a dead connection has released it already.
-        raw.close()
+        # Unlock first: the server ends a closed session a moment after the close returns,
+        # and the next run may already be asking. A dead connection has released it already.
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        except connection.Database.Error:
+            pass  # the session is gone, and its lock with it
+        finally:
+            raw.close()
 
     return RunLock(release)
 

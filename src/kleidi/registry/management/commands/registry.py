@@ -62,6 +62,7 @@ TEXT = {
     "attention": ("Χρειάζονται προσοχή:", "Need attention:"),
     "record": ("εγγραφή", "record"),
     "review": ("στην ουρά ελέγχου", "in the review queue"),
+    "to_review": ("για την ουρά ελέγχου", "for the review queue"),
     "reading": ("Ανάγνωση", "Reading"),
     "classifying": ("Έλεγχος", "Checking"),
     "importing": ("Εισαγωγή", "Importing"),
@@ -149,7 +150,8 @@ class Command(BaseCommand):
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            console=Console(file=sys.stderr),
+            # The stream itself: OutputWrapper would end every control sequence with a newline.
+            console=Console(file=getattr(self.stderr, "_out", sys.stderr)),
             transient=True,
         )
         with bar:
@@ -160,16 +162,17 @@ class Command(BaseCommand):
         counts = report.get("counts") or {}
         write(f"{report.get('source', '')}: {report.get('records', 0)} {pick(TEXT['records'])}")
         width = max(len(pick(label)) for label in SITUATIONS.values()) + 2
-        write(f"{pick(TEXT['situation']):<{width}}{'':<15}{pick(TEXT['count']):>6}")
+        key = max(len(situation) for situation in SITUATIONS) + 2
+        write(f"{pick(TEXT['situation']):<{width + key}}{pick(TEXT['count']):>8}")
         for situation, label in SITUATIONS.items():
-            write(f"{pick(label):<{width}}{situation:<15}{counts.get(situation, 0):>6}")
+            write(f"{pick(label):<{width}}{situation:<{key}}{counts.get(situation, 0):>8}")
         rows = [o for o in report.get("outcomes") or [] if o.get("situation") in ATTENTION]
         rows.sort(key=lambda o: (ATTENTION.index(o["situation"]), o.get("record") or 0))
         if rows:
             write("")
             write(pick(TEXT["attention"]))
         for outcome in rows:
-            write("  " + _attention_line(outcome))
+            write("  " + _attention_line(outcome, dry_run=bool(report.get("dry_run"))))
         if report.get("refusal"):
             refusal = report["refusal"]
             write("")
@@ -178,7 +181,7 @@ class Command(BaseCommand):
         write(pick(TEXT["preview"] if report.get("dry_run") else TEXT["imported"]))
 
 
-def _attention_line(outcome: dict) -> str:
+def _attention_line(outcome: dict, *, dry_run: bool) -> str:
     where = (
         f"{pick(TEXT['record'])} {outcome['record']}" if outcome.get("record") is not None else "—"
     )
@@ -191,8 +194,11 @@ def _attention_line(outcome: dict) -> str:
     for entry in outcome.get("errors") or []:
         field = f"{entry['field']}: " if entry.get("field") else ""
         parts.append(f"{field}{entry.get('code')}: {entry.get('message', '')}")
+    reason = outcome.get("reason")
+    if reason:
+        parts.append(f"{reason.get('code')}: {reason.get('message', '')}")
     if outcome.get("review"):
-        parts.append(pick(TEXT["review"]))
+        parts.append(pick(TEXT["to_review" if dry_run else "review"]))
     return "  ".join(parts)
 
 
