@@ -210,7 +210,7 @@ def test_r4_cli_exit_2_no_such_file_no_such_school_in_the_active_language(tmp_pa
 
 
 def test_r8_cli_as_secretariat_only_for_its_own_school(feed_path):
-    status, out, err = run(feed_path, "--as", "grammateiael", "--format", "json")
+    status, out, _ = run(feed_path, "--as", "grammateiael", "--format", "json")
     assert status == 2
     assert json.loads(out)["error"]["code"] == "permission.school"
     status, out, _ = run(feed_path, "--as", "nobody", "--format", "json")
