@@ -24,10 +24,15 @@ from django.db import connection
 
 from kleidi.errors import CodedError
 from kleidi.registry import lock
+from tests.registry.importing import make_school
 
 pytestmark = pytest.mark.django_db
 WAIT = 120  # a safety net for a stuck child, never an assertion on speed
 
+FEED = (
+    "registrationID,departmentID,lastNameEl,firstNameEl,extEmail,enrollmentStatus,enrollmentType\n"
+    "03125001,ece,Παπαδάκη,Μαρίνα,marina.p@example.com,active,Πανελλήνιες\n"
+)
 HOLDER = """
 import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kleidi.settings")
@@ -151,8 +156,14 @@ def test_lock_cli_exits_2_with_registry_locked_while_another_run_holds_it(holder
     assert "Τρέχει ήδη άλλη εισαγωγή" in err
 
 
-def test_lock_released_when_the_holder_is_killed_with_sigkill(holder):
-    with pytest.raises(CodedError):
-        lock.acquire()
+def test_lock_released_when_the_holder_is_killed_with_sigkill(holder, tmp_path):
+    make_school(code="ece", prefix="el")
+    feed = tmp_path / "feed.csv"
+    feed.write_text(FEED, encoding="utf-8")
+    status, out, _ = run_cli(str(feed), "--dry-run", "--format", "json")
+    assert (status, json.loads(out)["error"]["code"]) == (2, "registry.locked")
     kill(holder)
     wait_until_free().release()
+    status, out, _ = run_cli(str(feed), "--dry-run", "--format", "json")
+    assert status == 0
+    assert json.loads(out)["counts"]["create"] == 1

@@ -1,0 +1,141 @@
+"""The demo's registry feed (issue 10, item 8): the README tour's one command shows every
+situation, the welcomes land in the demo mailbox, the held records in the review queue,
+and a second import finds nothing new (R3, R4, R6; docs/registry.md, "The demo feed")."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from kleidi.accounts.models import Account, AccountState
+from kleidi.notifications.models import OutboxMessage
+from kleidi.people.models import AffiliationStatus
+from kleidi.review.models import ReviewItem
+from tests.credentials.conftest import delivered
+
+pytestmark = pytest.mark.django_db
+
+FIRST = {
+    "create": 5,
+    "update": 1,
+    "graduate": 1,
+    "unchanged": 19,
+    "waiting_email": 2,
+    "held": 2,
+    "disputed": 1,
+    "missing": 1,
+    "error": 1,
+}
+CREATED = ["el25003", "el25011", "el25024", "ch25002", "ch25019"]
+
+
+@pytest.fixture(autouse=True)
+def demo_settings(settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # this test's own lock file
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DEMO_MODE = True
+
+
+def tour(*extra: str) -> tuple[int, dict]:
+    """`uv run kleidi --demo registry import src/kleidi/portal/demo_registry.csv`, as JSON."""
+    from kleidi.portal import demo
+
+    out = io.StringIO()
+    try:
+        call_command(
+            "registry",
+            "import",
+            str(demo.REGISTRY_FEED),
+            "--format",
+            "json",
+            *extra,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+    except SystemExit as exc:
+        return exc.code, json.loads(out.getvalue())
+    return 0, json.loads(out.getvalue())
+
+
+def by_situation(report: dict, situation: str) -> list[dict]:
+    return [o for o in report["outcomes"] if o["situation"] == situation]
+
+
+def test_r4_demo_feed_preview_shows_every_situation_and_changes_nothing(demo):
+    states = dict(Account.objects.values_list("username", "state"))
+    status, report = tour("--dry-run")
+    assert status == 1  # one record in error
+    assert report["records"] == 32
+    assert report["counts"] == FIRST
+    assert dict(Account.objects.values_list("username", "state")) == states
+    assert not OutboxMessage.objects.exists()
+
+
+def test_r4_r6_demo_feed_import_every_situation_welcomes_and_review_queue(demo, client):
+    status, report = tour()
+    assert status == 1
+    assert report["counts"] == FIRST
+    assert sorted(o["username"] for o in by_situation(report, "create")) == sorted(CREATED)
+    (update,) = by_situation(report, "update")
+    assert update["username"] == "el21042"
+    assert set(update["changes"]) == {"latin_surname", "mobile"}
+    (graduate,) = by_situation(report, "graduate")
+    assert graduate["username"] == "el19033"
+    (missing,) = by_situation(report, "missing")
+    assert missing["username"] == "ch19050"
+    (disputed,) = by_situation(report, "disputed")
+    assert disputed["registration_number"] == "05121060"
+    (error,) = by_situation(report, "error")
+    assert [e["code"] for e in error["errors"]] == ["phone.invalid"]
+    assert sorted(o["registration_number"] for o in by_situation(report, "waiting_email")) == [
+        "03125030",
+        "05125027",
+    ]
+
+    # R3: the new undergraduates' welcomes, in the outbox and on the demo mailbox page.
+    welcomes = OutboxMessage.objects.filter(template="welcome")
+    assert sorted(m.account.username for m in welcomes) == sorted(CREATED)
+    mailbox = client.get("/demo/mailbox/")
+    assert mailbox.status_code == 200
+    for message in welcomes:
+        assert message.to in mailbox.content.decode()
+    sent = delivered(welcomes.get(account__username="el25003"))
+    assert sent.to == ["marina.papadaki@example.com"]
+    assert "el25003" in sent.body
+
+    # R6: the graduate retired and told; missing never retires (or deletes) anyone.
+    accounts = Account.objects.select_related("affiliation")
+    assert accounts.get(username="el19033").state == AccountState.RETIRED
+    assert accounts.get(username="el19033").affiliation.status == AffiliationStatus.GRADUATED
+    assert OutboxMessage.objects.filter(template="graduated", to="m.antoniou@example.com").exists()
+    assert accounts.get(username="ch19050").state == AccountState.ACTIVE
+    assert accounts.get(username="ch21060").state == AccountState.ACTIVE  # disputed: untouched
+
+    # R4: the held and the disputed records wait in the review queue.
+    items = ReviewItem.objects.filter(source="registry")
+    assert sorted(items.values_list("reason", "key")) == [
+        ("disputed", "05121060"),
+        ("held", "03125041"),
+        ("held", "05125033"),
+    ]
+
+
+def test_r4_demo_feed_second_import_finds_nothing_new(demo):
+    tour()
+    messages, items = OutboxMessage.objects.count(), ReviewItem.objects.count()
+    status, report = tour()
+    assert status == 1  # the same record is still in error
+    assert report["counts"] == {
+        **dict.fromkeys(FIRST, 0),
+        "unchanged": 19 + 5 + 1 + 1,
+        "waiting_email": 2,
+        "held": 2,
+        "disputed": 1,
+        "missing": 1,
+        "error": 1,
+    }
+    assert OutboxMessage.objects.count() == messages  # no new welcome
+    assert ReviewItem.objects.count() == items
