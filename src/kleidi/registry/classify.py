@@ -16,8 +16,6 @@ It writes nothing: `services.preview_feed` reports its result,
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,12 +203,6 @@ def json_value(value):
 def record_json(record: FeedRecord) -> dict:
     """The record's cleaned values, JSON-ready (for the review queue and its handler)."""
     return {name: json_value(value) for name, value in record.values.items()}
-
-
-def fingerprint(record: FeedRecord, reason: str) -> str:
-    """What a review item is about: the same record held for the same reason is one item."""
-    raw = json.dumps([reason, record_json(record)], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def find_school(schools: list[School]) -> Callable[[str], School | None]:

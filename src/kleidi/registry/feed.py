@@ -115,6 +115,25 @@ NAMES = (
     "latin_father_name",
     "latin_mother_name",
 )
+# Values most records repeat (schools, statuses, given names): one string each, not
+# 40,000 copies, since a feed's records stay in memory for the whole import.
+SHARED = frozenset(
+    {
+        "department_id",
+        "surname",
+        "given_name",
+        "father_name",
+        "mother_name",
+        "latin_surname",
+        "latin_given_name",
+        "latin_father_name",
+        "latin_mother_name",
+        "birth_date",
+        "status",
+        "status_date",
+        "admission_route",
+    }
+)
 REQUIRED_VALUES = ("registration_number", "department_id", "surname", "given_name", "status")
 
 # enrollmentStatus and enrollmentType as registries write them, compared by header_key
@@ -317,8 +336,10 @@ def _read_view(limits: Limits, progress) -> Feed:
         missing = [column for column in REQUIRED if column not in by_column]
         if missing:
             raise SheetError("sheet.missing_column", column=", ".join(missing))
-        chosen[:] = list(by_column)
-        return list(by_column.values())
+        # The natural key first: the view is read ordered by it (sources.stream_view).
+        first = ["departmentID", "registrationID"]
+        chosen[:] = first + [c for c, _, _, _ in COLUMNS if c in by_column and c not in first]
+        return [by_column[column] for column in chosen]
 
     chosen: list[str] = []
     stream = sources.stream_view(fields_for, max_rows=limits.max_rows, progress=progress)
@@ -345,6 +366,7 @@ class _Builder:
         self.statuses: dict[str, str | None] = {}
         self.routes: dict[str, str | None] = {}
         self.placeholders: dict[str, bool] = {}
+        self.shared: dict[str, str] = {}
         self.name_faults: dict[str, tuple[str, dict] | None] = {}
         self.today = timezone.localdate()
 
@@ -355,9 +377,14 @@ class _Builder:
         values = record.values
         for name in self.absent:
             values[name] = ""
+        shared = self.shared
         for name, cell in raw.items():
             text = as_text(cell)
-            values[name] = "" if self._placeholder(text) else text
+            if self._placeholder(text):
+                text = ""
+            elif name in SHARED:
+                text = shared.setdefault(text, text)
+            values[name] = text
         self._check(record, raw)
         self.records.append(record)
 

@@ -8,7 +8,7 @@ write (`Router`); without the variable the alias does not exist and the source
 reporting: a PostgreSQL foreign table or view over them (oracle_fdw, tds_fdw,
 mysql_fdw), so Kleidi needs one driver and one read-only role.
 
-A read is one `SELECT <the known columns> FROM <view>` on a server-side
+A read is one `SELECT <the known columns> FROM <view> ORDER BY ...` on a server-side
 cursor inside one read-only transaction, fetched in chunks and handed over
 row by row as it streams: 40,000 students never sit in the driver's buffer
 at once, and the view is read as one snapshot. The columns are chosen from
@@ -157,8 +157,12 @@ def stream_view(
             wanted = fields_for(available)
             yield wanted
             quoted = ", ".join(connection.ops.quote_name(name) for name in wanted)
+            # Ordered, so record numbers and every decision taken "in record order"
+            # (the import's username collisions) are the same on every run.
+            order = ", ".join(str(position) for position in range(1, len(wanted) + 1))
+            select = f"SELECT {quoted} FROM {view} ORDER BY {order}"  # noqa: S608 (checked names)
             with connection.chunked_cursor() as cursor:
-                cursor.execute(f"SELECT {quoted} FROM {view}")  # noqa: S608 (checked names)
+                cursor.execute(select)
                 count = 0
                 while chunk := cursor.fetchmany(chunk_rows):
                     count += len(chunk)

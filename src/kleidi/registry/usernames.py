@@ -76,13 +76,14 @@ def candidates(
     return list(dict.fromkeys(accepted))
 
 
-def _own(policy: UsernamePolicy, wanted: Wanted, names: list[str]) -> list[str]:
-    """The record's own names among its candidates: its loginName, the template's name."""
-    mine = {
+def own_names(policy: UsernamePolicy, wanted: Wanted) -> list[str]:
+    """The record's own names (its loginName, the template's name) that pass the policy."""
+    found = [
         normalise(wanted.login_name),
         policy.undergraduate_username(wanted.prefix, wanted.registration_number),
-    }
-    return [n for n in names if n in mine]
+    ]
+    names = [n for n in found if n and policy.accepts(n, AccountKind.UNDERGRADUATE)]
+    return list(dict.fromkeys(names))
 
 
 def _taken(names: Iterable[str]) -> set[str]:
@@ -103,10 +104,9 @@ def assign(
     """
     policy = username_policy()
     prefixes = frozenset(prefixes)
-    lists = {w.key: candidates(policy, w, prefixes - {w.prefix}) for w in wanted}
     claimed: set[str] = {normalise(n) for n in reserved}
     result: dict[int, str | Refused] = {}
-    own = {w.key: _own(policy, w, lists[w.key]) for w in wanted}
+    own = {w.key: own_names(policy, w) for w in wanted}
     # Round 1: each record's own names (its loginName, then the template's).
     used = _taken(name for names in own.values() for name in names)
     later: list[Wanted] = []
@@ -120,6 +120,7 @@ def assign(
     if not later:
         return result
     # Round 2: the next choices of the records whose own names were taken.
+    lists = {w.key: candidates(policy, w, prefixes - {w.prefix}) for w in later}
     used |= _taken(name for w in later for name in lists[w.key])
     for w in later:
         names = lists[w.key]

@@ -106,8 +106,9 @@ class ReviewItem(models.Model):
         ]
 
     def __str__(self) -> str:
+        # The same in every language: the audit log keeps it as the target's name.
         school = self.school.code if self.school_id else "-"
-        return f"{self.get_source_display()} {school} {self.key}"
+        return f"{self.source} {school} {self.key}"
 
     @property
     def is_open(self) -> bool:
