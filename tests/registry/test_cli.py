@@ -13,6 +13,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from kleidi.accounts.models import Account, AccountState
 from kleidi.audit.models import AuditEvent
@@ -90,6 +91,9 @@ def cli_settings(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     settings.REGISTRY_MAX_MISSING_SHARE = 1.0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A fresh `kleidi` process speaks LANGUAGE_CODE (Greek); other tests may leave English on.
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from kleidi.errors import CodedError
 from kleidi.registry import lock
@@ -149,7 +150,8 @@ def test_lock_cli_exits_2_with_registry_locked_while_another_run_holds_it(holder
     assert body["error"]["code"] == "registry.locked"
     assert "Another registry import is running" in body["error"]["message"]
     assert err == ""
-    status, out, err = run_cli(str(feed), "--dry-run")
+    with translation.override("el"):  # a fresh process's language: Greek
+        status, out, err = run_cli(str(feed), "--dry-run")
     assert status == 2
     assert out == ""
     assert err.startswith("registry.locked: ")
