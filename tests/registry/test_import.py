@@ -275,3 +275,67 @@ def test_r4_approving_a_departure_disables_the_account(school, operator):
     approve(items().get(), actor=operator, reason="διαγραφή")
     assert Account.objects.get(username="el18000").state == AccountState.DISABLED
     assert import_feed(feed([left]), today=TODAY).as_json()["counts"]["unchanged"] == 1
+
+
+def test_r4_a_real_csv_read_by_read_feed_previewed_then_imported():
+    from pathlib import Path
+
+    from kleidi.registry.feed import read_feed
+
+    make_school("el", "el")
+    make_school("ch", "ch")
+    path = Path(__file__).resolve().parents[1] / "data" / "registry" / "valid.csv"
+    read = read_feed(str(path))
+    preview = preview_feed(read, today=TODAY).as_json()
+    found = {
+        (o["school"], o["registration_number"]): (o["situation"], o["username"])
+        for o in preview["outcomes"]
+    }
+    assert found == {
+        ("el", "03118001"): ("create", "el18001"),
+        ("el", "03118002"): ("create", "el18002"),
+        ("el", "03118003"): ("waiting_email", ""),
+        ("el", "03118004"): ("waiting_email", ""),
+        ("el", "03118005"): ("held", ""),
+        ("el", "03114006"): ("unchanged", ""),
+        ("el", "03119007"): ("unchanged", ""),
+        ("ch", "05118001"): ("create", "ch18001"),
+        ("ch", "05118002"): ("held", ""),
+        ("ch", "05117003"): ("unchanged", ""),
+        # Same last five digits as 05118001 in the same school: the next choice.
+        ("ch", "03118001"): ("create", "cha18001"),
+    }
+    report = import_feed(read_feed(str(path)), today=TODAY)
+    assert report.as_json()["counts"]["create"] == 4
+    assert import_feed(read_feed(str(path)), today=TODAY).as_json()["counts"]["unchanged"] == 7
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        (
+            "KLEIDI_REGISTRY_MAX_MISSING_SHARE",
+            "5%",
+            "expected a share such as 0.05, got '5%'",
+        ),
+        (
+            "KLEIDI_REGISTRY_MAX_MISSING_SHARE",
+            "5",
+            "must be between 0 and 1 (0.05 is 5 %), got 5.0",
+        ),
+        (
+            "KLEIDI_REGISTRY_GRADUATION_GRACE_DAYS",
+            "-1",
+            "must be at least 0 and at most 3650, got -1",
+        ),
+    ],
+)
+def test_r4_r6_bad_registry_settings_stop_startup(tmp_path, variable, value, problem):
+    from tests.test_settings import accepted, refused
+
+    assert refused(tmp_path, variable, value) == problem
+    names = ["REGISTRY_MAX_MISSING_SHARE", "REGISTRY_GRADUATION_GRACE_DAYS"]
+    assert accepted(tmp_path, names) == {
+        "REGISTRY_MAX_MISSING_SHARE": 0.05,
+        "REGISTRY_GRADUATION_GRACE_DAYS": 0,
+    }

@@ -111,6 +111,12 @@ def test_r4_the_helpdesk_rejects_with_a_reason(client, helpdesk, items):
     assert response.status_code == 302
     item.refresh_from_db()
     assert (item.state, item.decided_by) == (ItemState.REJECTED, helpdesk)
+    # The queue opens on the open items; the decided one is under its state, or "all".
+    assert listed(client) == {"03121001"}
+    assert listed(client, state="rejected") == {"05121001"}
+    assert listed(client, state="all") == {"03121001", "05121001"}
+    decided = client.get(page(item.pk)).content.decode()
+    assert "Όχι φοιτήτρια" in decided and "/reject/" not in decided
 
 
 def test_r4_a_record_changed_while_the_operator_read_it_is_not_decided(
@@ -164,3 +170,22 @@ def test_decisions_need_the_csrf_token(helpdesk, items):
     )
     assert response.status_code == 403
     assert ReviewItem.objects.get(pk=item.pk).state == ItemState.OPEN
+
+
+def test_r8_a_secretariat_sees_only_its_schools_people_among_the_candidates(
+    client, secretariat, helpdesk, school_el, eleni, account
+):
+    giorgos = account("gpapadopoulos").person  # an undergraduate of `el`
+    item = held(school_el, "03121007", surname="Παπαδόπουλος", given="Γεώργιος")
+    both = (eleni.pk, giorgos.pk)  # Ελένη has no affiliation with `el`
+    services.file_items([services.NewItem(**{**item.__dict__, "candidates": both})])
+    item = ReviewItem.objects.get(key="03121007")
+    client.force_login(secretariat)
+    response = client.get(page(item.pk))
+    assert (response.context["people"], response.context["hidden"]) == ([giorgos], 1)
+    content = response.content.decode()
+    assert "eleni@example.com" not in content
+    assert "Ένα πιθανό άτομο άλλης σχολής δεν εμφανίζεται." in content
+    client.force_login(helpdesk)
+    response = client.get(page(item.pk))
+    assert (set(response.context["people"]), response.context["hidden"]) == ({eleni, giorgos}, 0)

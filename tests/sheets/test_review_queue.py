@@ -11,7 +11,7 @@ from kleidi.review.services import approve, reject
 from kleidi.sheets.models import SheetState
 from kleidi.sheets.services import apply_upload, upload_sheet, validate_upload
 from tests.audit import last_event, only
-from tests.sheets.factories import errors_at, outcome, person_row, table, xlsx
+from tests.sheets.factories import errors_at, person_row, table, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +84,11 @@ def test_r16_a_possible_duplicate_is_filed_linked_by_the_helpdesk_and_applied(
     item.refresh_from_db()
     assert item.resolution == {"decision": "link", "person": eleni.pk}
 
-    result = validate_upload(sheet, actor=secretariat)
-    assert result.ok, result.errors
-    assert outcome(result, 2) == "create"
-    assert apply_upload(sheet, actor=secretariat).ok
+    # The secretariat uploads the same sheet again: the row now is Ελένη's.
+    again = upload([person_row(1, **ROW), person_row(2)], school_el, secretariat)
+    assert again.state == SheetState.VALID, again.result["errors"]
+    assert [o["action"] for o in again.result["outcomes"]] == ["create", "create"]
+    assert apply_upload(again, actor=secretariat).ok
     account = Account.objects.get(username="etheochari")
     assert account.person == eleni
     eleni.refresh_from_db()

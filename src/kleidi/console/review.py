@@ -23,16 +23,41 @@ from kleidi.console.base import SchoolScopedAdmin
 from kleidi.errors import error
 from kleidi.request import client_ip
 from kleidi.review import selectors, services
-from kleidi.review.models import ReviewItem
+from kleidi.review.models import ItemState, ReviewItem
 
 NEW_PERSON = "new"
+ALL = "all"
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The queue opens on what waits for a decision; decided items are a click away."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [*ItemState.choices, (ALL, _("all"))]
+
+    def value(self):
+        return super().value() or ItemState.OPEN
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() == ALL else queryset.filter(state=self.value())
 
 
 @admin.register(ReviewItem)
 class ReviewItemAdmin(SchoolScopedAdmin):
     list_display = ("created_at", "names", "number", "source", "reason", "school", "state")
     list_display_links = ("created_at", "names")
-    list_filter = ("state", "source", "reason", "school")
+    list_filter = (StateFilter, "source", "reason", "school")
     search_fields = ("key",)
     search_help_text = _("Names (accents and case ignored), registration number or email")
     list_select_related = ("school",)
@@ -75,13 +100,14 @@ class ReviewItemAdmin(SchoolScopedAdmin):
             raise PermissionDenied
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
-        people = selectors.candidates_of(item)
+        people, hidden = selectors.candidates_for(item, request.user)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Review: %(item)s") % {"item": self.names(item) or item.key},
             "item": item,
             "people": people,
+            "hidden": hidden,
             "lines": selectors.comparison(item, people),
             "others": selectors.other_values(item),
             "can_decide": item.is_open and is_helpdesk(request.user),

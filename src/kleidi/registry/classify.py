@@ -408,12 +408,12 @@ def _classify_known(
 ) -> None:
     outcome.known = item
     outcome.person_id = item.person_id
+    outcome.candidates = [item.person_id]  # the one person a review may link the record to
     account = item.account
     outcome.username = account[1] if account else ""
     status = record.values.get("status")
     if _names_differ(record, item):
         outcome.situation = DISPUTED
-        outcome.candidates = [item.person_id]
         outcome.reason = {
             "code": "registry.names_differ",
             "params": {
@@ -431,7 +431,6 @@ def _classify_known(
         )
         if in_use:
             outcome.situation = HELD
-            outcome.candidates = [item.person_id]
             outcome.reason = {"code": "registry.left", "params": {"username": account[1]}}
         else:
             outcome.situation = UNCHANGED
@@ -439,7 +438,6 @@ def _classify_known(
     # ACTIVE
     if item.status == AffiliationStatus.GRADUATED:
         outcome.situation = HELD
-        outcome.candidates = [item.person_id]
         outcome.reason = {"code": "registry.graduated_active", "params": {}}
         return
     changes = person_changes(record, item.person)

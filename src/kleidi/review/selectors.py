@@ -1,4 +1,8 @@
-"""Reading the review queue: the staff's scope, the search, and the sources' decisions."""
+"""Reading the review queue: the search, the item page's comparison, the sources' decisions.
+
+The staff's scope of items is the console's (kleidi.console.base.SchoolScopedAdmin),
+of candidate people `candidates_for`; deciding is checked by the services.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +18,6 @@ from kleidi.review.models import DECIDED, ReviewItem
 from kleidi.text import match_key
 
 
-def items_for(staff) -> QuerySet[ReviewItem]:
-    """The items `staff` may see: all for the helpdesk, its schools' for a secretariat (§6)."""
-    items = ReviewItem.objects.select_related("school", "decided_by", "person")
-    if is_helpdesk(staff):
-        return items
-    return items.filter(school__in=schools_for(staff))
-
-
 def search_items(term: str, queryset: QuerySet[ReviewItem]) -> QuerySet[ReviewItem]:
     """Items whose names, registration number, email or key contain every word of `term`.
 
@@ -34,9 +30,26 @@ def search_items(term: str, queryset: QuerySet[ReviewItem]) -> QuerySet[ReviewIt
 
 
 def candidates_of(item: ReviewItem) -> list[Person]:
-    """The item's candidate people, in the order they were filed."""
+    """The item's candidate people, by id (as filed)."""
     found = Person.objects.prefetch_related("affiliations", "accounts").in_bulk(item.candidates)
     return [found[pk] for pk in item.candidates if pk in found]
+
+
+def candidates_for(item: ReviewItem, staff) -> tuple[list[Person], int]:
+    """The candidates `staff` may see, and how many others there are.
+
+    §6: a secretariat sees only its schools' people, even as the candidates of
+    its own school's item; the helpdesk sees them all.
+    """
+    people = candidates_of(item)
+    if is_helpdesk(staff):
+        return people, 0
+    visible = set(
+        Person.objects.filter(
+            pk__in=[p.pk for p in people], affiliations__school__in=schools_for(staff)
+        ).values_list("pk", flat=True)
+    )
+    return [p for p in people if p.pk in visible], sum(1 for p in people if p.pk not in visible)
 
 
 def decisions(source: str, school, fingerprints: dict[str, str]) -> dict[str, ReviewItem]:
@@ -89,6 +102,7 @@ OTHER_LABELS = {
     "row": _("Row in the sheet"),
     "upload": _("Sheet upload"),
     "filename": _("File name"),
+    "registry_reason": _("Why the registry import filed it"),
 }
 NAME_KEYS = ("surname", "given_name", "father_name", "mother_name", "latin_surname")
 

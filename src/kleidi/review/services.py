@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kleidi.accounts.selectors import is_helpdesk
@@ -83,12 +83,12 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
     fingerprint changed and left alone when not; a decided item with the
     same fingerprint is not filed again (the decision stands); a changed
     record after a decision is a new open item. One query finds the
-    existing items (per LOOKUP_BATCH keys), one INSERT files the new ones;
-    each new item gets a `review.filed` audit event.
+    existing items (per LOOKUP_BATCH keys), batched INSERTs file the new ones;
+    each new item gets a `review.filed` audit event, each updated one
+    `review.updated` (what the helpdesk will decide on changed).
     """
-    counts = {"filed": 0, "updated": 0, "unchanged": 0}
     if not items:
-        return counts
+        return {"filed": 0, "updated": 0, "unchanged": 0}
     prepared = {}
     for item in items:
         digest = item.fingerprint or fingerprint(item.record, item.candidates)
@@ -96,6 +96,16 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
             item,
             digest,
         )
+    try:
+        return _file(prepared, actor=actor, client_ip=client_ip)
+    except IntegrityError:
+        # Another run filed one of these keys meanwhile (the one-open-item
+        # constraint): look again, now that its item is there to update.
+        return _file(prepared, actor=actor, client_ip=client_ip)
+
+
+def _file(prepared: dict, *, actor, client_ip) -> dict[str, int]:
+    counts = {"filed": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         existing = _existing(prepared)
         new, changed = [], []
@@ -106,6 +116,7 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
                 if open_item.fingerprint == digest:
                     counts["unchanged"] += 1
                     continue
+                open_item.school = item.school  # loaded already: no query per item
                 open_item.record = item.record
                 open_item.candidates = sorted(item.candidates)
                 open_item.fingerprint = digest
@@ -135,24 +146,26 @@ def file_items(items: list[NewItem], *, actor=None, client_ip=None) -> dict[str,
             )
         if new:
             ReviewItem.objects.bulk_create(new)
-            record_many(
-                [
-                    build_event(
-                        "review.filed",
-                        actor=actor,
-                        client_ip=client_ip,
-                        target=item,
-                        school=item.school,
-                        details={
-                            "source": item.source,
-                            "reason": item.reason,
-                            "key": item.key,
-                            "candidates": item.candidates,
-                        },
-                    )
-                    for item in new
-                ]
-            )
+        events = [("review.filed", item) for item in new]
+        events += [("review.updated", item) for item in changed]
+        record_many(
+            [
+                build_event(
+                    action,
+                    actor=actor,
+                    client_ip=client_ip,
+                    target=item,
+                    school=item.school,
+                    details={
+                        "source": item.source,
+                        "reason": item.reason,
+                        "key": item.key,
+                        "candidates": item.candidates,
+                    },
+                )
+                for action, item in events
+            ]
+        )
     counts["filed"], counts["updated"] = len(new), len(changed)
     return counts
 
@@ -178,7 +191,10 @@ def _existing(prepared: dict) -> dict:
     return found
 
 
-def _clean_reason(reason: str) -> str:
+def _clean_reason(actor, reason: str) -> str:
+    """Only the helpdesk decides (§6: a secretariat reads), and always with a reason."""
+    if not is_helpdesk(actor):
+        raise error("review.helpdesk_only")
     cleaned = (reason or "").strip()
     if not cleaned:
         raise error("review.reason_required")
@@ -189,8 +205,6 @@ def _clean_reason(reason: str) -> str:
 
 def _lock_open(item: ReviewItem, actor) -> ReviewItem:
     """The item's row, locked; refused unless open and unchanged since `item` was read."""
-    if not is_helpdesk(actor):
-        raise error("review.helpdesk_only")
     locked = (
         ReviewItem.objects.select_for_update(of=("self",)).select_related("school").get(pk=item.pk)
     )
@@ -211,7 +225,7 @@ def approve(
     The source's handler acts inside this transaction; if it raises, nothing
     is decided. Only the helpdesk approves; an item is decided once.
     """
-    cleaned = _clean_reason(reason)
+    cleaned = _clean_reason(actor, reason)
     with transaction.atomic():
         locked = _lock_open(item, actor)
         if person is not None and person.pk not in locked.candidates:
@@ -242,7 +256,7 @@ def approve(
 
 def reject(item: ReviewItem, *, actor, reason: str, client_ip=None) -> ReviewItem:
     """Reject: nothing is created or linked; the source keeps refusing the record."""
-    cleaned = _clean_reason(reason)
+    cleaned = _clean_reason(actor, reason)
     with transaction.atomic():
         locked = _lock_open(item, actor)
         _decide(locked, ItemState.REJECTED, actor, cleaned)
