@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -17,6 +21,17 @@ from kleidi.review.models import ReviewItem
 from tests.credentials.conftest import delivered
 
 pytestmark = pytest.mark.django_db
+WAIT = 300  # a safety net for a stuck child process, never an assertion on speed
+HOLDER = """
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kleidi.settings")
+import django
+django.setup()
+from kleidi.registry import lock
+held = lock.acquire()
+print("held", flush=True)
+sys.stdin.read()
+"""
 
 FIRST = {
     "create": 5,
@@ -140,3 +155,43 @@ def test_r4_demo_feed_second_import_finds_nothing_new(demo):
     }
     assert OutboxMessage.objects.count() == messages  # no new welcome
     assert ReviewItem.objects.count() == items
+
+
+@pytest.mark.slow
+def test_r4_demo_tour_command_as_the_readme_runs_it_with_the_lock_beside_the_file(tmp_path):
+    """Real processes on a fresh demo under its own VAR_DIR: `kleidi demo --seed-only`, a
+    holder of the run lock (the flock file beside var/demo.sqlite3), the README's command
+    refused with exit 2, the holder killed with SIGKILL, the command again: every situation."""
+    from kleidi.portal import demo
+
+    env = {**os.environ, "KLEIDI_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    kleidi = [sys.executable, "-m", "kleidi.manage"]
+    seeded = subprocess.run(
+        [*kleidi, "demo", "--seed-only"], env=env, capture_output=True, text=True, timeout=WAIT
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    command = [*kleidi, "--demo", "registry", "import", str(demo.REGISTRY_FEED), "--format", "json"]
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER],
+        env={**env, "KLEIDI_DEMO": "true"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().startswith("held")
+        assert (tmp_path / "demo.sqlite3.registry-import.lock").exists()
+        refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=WAIT)
+        assert refused.returncode == 2, refused.stderr
+        assert json.loads(refused.stdout)["error"]["code"] == "registry.locked"
+        assert f"pid {holder.pid} " in json.loads(refused.stdout)["error"]["params"]["holder"]
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(WAIT)
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=WAIT)
+    assert done.returncode == 1, done.stderr  # the one record in error
+    assert done.stderr == ""  # not a terminal: no progress bar
+    assert json.loads(done.stdout)["counts"] == FIRST
