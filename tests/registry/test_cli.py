@@ -18,7 +18,7 @@ from django.utils import translation
 from kleidi.accounts.models import Account, AccountState
 from kleidi.audit.models import AuditEvent
 from kleidi.people.models import Person
-from kleidi.registry import services
+from kleidi.registry import lock, services
 from kleidi.registry.feed import read_feed
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +288,21 @@ def test_r4_cli_json_once_more_changes_nothing(feed_path):
     assert all(
         a.state == AccountState.PENDING for a in Account.objects.filter(username__startswith="el25")
     )
+
+
+def test_r4_cli_an_unexpected_error_exits_2_not_1(feed_path, monkeypatch):
+    """Python exits 1 on a traceback, which here would read "done, some records in error".
+
+    Fault injection: the preview itself raises, as a bug or a lost database would."""
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "preview_feed", crash)
+    status, out, err = run(feed_path, "--dry-run", "--format", "json", "--language", "en")
+    assert status == 2
+    body = json.loads(out)
+    assert body["error"]["code"] == "registry.failed"
+    assert body["error"]["params"] == {"error": "RuntimeError"}
+    assert "RuntimeError: boom" in err
+    lock.acquire().release()  # released on the way out

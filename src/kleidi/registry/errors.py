@@ -100,6 +100,12 @@ MESSAGES = {
         "Another registry import is running (%(holder)s); this run changed nothing. "
         "Try again once it has finished.",
     ),
+    "registry.failed": (
+        "Η εκτέλεση σταμάτησε από απρόσμενο σφάλμα (%(error)s) και δεν άλλαξε τίποτα· "
+        "οι λεπτομέρειες είναι στο stderr.",
+        "The run stopped on an unexpected error (%(error)s) and changed nothing; the details "
+        "are on stderr.",
+    ),
     "registry.no_such_file": (
         "Δεν υπάρχει αρχείο «%(value)s» (ή δεν διαβάζεται).",
         "There is no readable file “%(value)s”.",

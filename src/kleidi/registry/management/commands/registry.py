@@ -11,10 +11,11 @@ changes but one audit event) or imports it.
 Exit status, as `kleidi sheet`: 0 done, no record in `error`; 1 done, some
 records in `error` (the others were applied); 2 nothing applied (unreadable
 source, missing columns, not configured, another run holds the lock, more
-records `missing` than the threshold allows, bad usage). `--format json`
-prints exactly the report's JSON on stdout (docs/registry.md, "The command
-line"), or `{"ok": false, "error": {...}}`; the progress bar (on a terminal
-only) and nothing else go to stderr.
+records `missing` than the threshold allows, bad usage, or an unexpected
+error: the import is one transaction). `--format json` prints exactly the
+report's JSON on stdout (docs/registry.md, "The command line"), or
+`{"ok": false, "error": {...}}`; only the progress bar (on a terminal) and a
+crash's traceback go to stderr.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import traceback
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, connection
 from django.utils import translation
 
 from kleidi.accounts.models import Account
@@ -118,6 +121,14 @@ class Command(BaseCommand):
         except CodedError as exc:
             self._refused(exc, as_json)
             return NOTHING_APPLIED
+        except Exception as exc:
+            # Python's own exit status for a traceback is 1, which means "done, some
+            # records in error" here: a timer would take a crash for a good night.
+            if isinstance(exc, DatabaseError) and not _tables_present():
+                raise  # the console script says what to run (`database.not_set_up`, exit 3)
+            self.stderr.write(traceback.format_exc())
+            self._refused(error("registry.failed", error=type(exc).__name__), as_json)
+            return NOTHING_APPLIED
         payload = report.as_json()
         if as_json:
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
@@ -200,6 +211,13 @@ def _attention_line(outcome: dict, *, dry_run: bool) -> str:
     if outcome.get("review"):
         parts.append(pick(TEXT["to_review" if dry_run else "review"]))
     return "  ".join(parts)
+
+
+def _tables_present() -> bool:
+    try:
+        return School._meta.db_table in connection.introspection.table_names()
+    except DatabaseError:
+        return False
 
 
 def _schools(codes: list[str]) -> list[School] | None:
