@@ -137,6 +137,11 @@ def test_r4_r6_demo_feed_import_every_situation_welcomes_and_review_queue(demo, 
         ("held", "03125041"),
         ("held", "05125033"),
     ]
+    client.force_login(Account.objects.get(username="helpdesk"))
+    queue = client.get("/console/review/reviewitem/")
+    assert queue.status_code == 200
+    for key in ("03125041", "05125033", "05121060"):
+        assert key in queue.content.decode()
 
 
 def test_r4_demo_feed_second_import_finds_nothing_new(demo):
