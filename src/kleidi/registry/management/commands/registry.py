@@ -84,7 +84,12 @@ class Command(BaseCommand):
         command.add_argument(
             "--dry-run", action="store_true", help="classify every record, change nothing"
         )
-        command.add_argument("--format", choices=["text", "json"], default="text")
+        command.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="json: exactly the report on stdout (docs/registry.md)",
+        )
         command.add_argument(
             "--school",
             action="append",
@@ -95,9 +100,12 @@ class Command(BaseCommand):
         command.add_argument(
             "--as",
             dest="as_user",
+            metavar="USERNAME",
             help="the helpdesk operator (or a secretariat, for its own schools) recorded as actor",
         )
-        command.add_argument("--language", choices=["el", "en"], default=None)
+        command.add_argument(
+            "--language", choices=["el", "en"], default=None, help="default: Greek"
+        )
 
     def handle(self, *args, **options):
         language = options["language"] or translation.get_language()
