@@ -93,4 +93,25 @@ MESSAGES = {
         "The record matches more than one person (or only partly one): nothing changes until "
         "the helpdesk decides.",
     ),
+    # The command line and the run lock (management/commands/registry.py, lock.py).
+    "registry.locked": (
+        "Τρέχει ήδη άλλη εισαγωγή από το φοιτητολόγιο (%(holder)s)· αυτή η εκτέλεση δεν "
+        "άλλαξε τίποτα. Ξαναδοκιμάστε όταν τελειώσει.",
+        "Another registry import is running (%(holder)s); this run changed nothing. "
+        "Try again once it has finished.",
+    ),
+    "registry.failed": (
+        "Η εκτέλεση σταμάτησε από απρόσμενο σφάλμα (%(error)s) και δεν άλλαξε τίποτα· "
+        "οι λεπτομέρειες είναι στο stderr.",
+        "The run stopped on an unexpected error (%(error)s) and changed nothing; the details "
+        "are on stderr.",
+    ),
+    "registry.no_such_file": (
+        "Δεν υπάρχει αρχείο «%(value)s» (ή δεν διαβάζεται).",
+        "There is no readable file “%(value)s”.",
+    ),
+    "registry.no_such_school": (
+        "Δεν υπάρχει σχολή με κωδικό «%(value)s».",
+        "There is no school with code “%(value)s”.",
+    ),
 }

@@ -2,6 +2,7 @@
 
 import os
 import threading
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -78,7 +79,18 @@ class Command(BaseCommand):
             f"Staff (password: {demo.STAFF_PASSWORD!r}):",
             "  helpdesk (all schools), grammateiael (school el), grammateiach (school ch)",
             "",
+            "The registry's demo feed (every situation; welcomes appear in the mailbox):",
+            f"  kleidi --demo registry import {_shown(demo.REGISTRY_FEED)}",
+            "",
             "Ctrl-C stops everything.",
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+
+def _shown(path: Path) -> str:
+    """The path as the README writes it when run from the checkout, else in full."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
