@@ -9,7 +9,8 @@ import datetime as dt
 
 from django.db import transaction
 
-from kleidi.audit.services import build_event, record, record_many
+from kleidi.audit.services import event_row, record, record_many
+from kleidi.bulk import insert_rows
 from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
 
 AUDITED_FIELDS = (
@@ -72,10 +73,10 @@ def create_people(
     people = [Person(**fields) for fields in rows]
     for person in people:
         person.refresh_keys()
-    people = Person.objects.bulk_create(people, batch_size=500)
+    insert_rows(people, returning=True)
     record_many(
         [
-            build_event(
+            event_row(
                 "person.created",
                 actor=actor,
                 client_ip=client_ip,
@@ -119,12 +120,11 @@ def create_affiliations(
     Each row holds the model's fields (`person`, `school`, ...); the event
     keeps the non-empty values of AFFILIATION_FIELDS.
     """
-    affiliations = Affiliation.objects.bulk_create(
-        [Affiliation(**fields) for fields in rows], batch_size=500
-    )
+    affiliations = [Affiliation(**fields) for fields in rows]
+    insert_rows(affiliations, returning=True)
     record_many(
         [
-            build_event(
+            event_row(
                 "affiliation.created",
                 actor=actor,
                 client_ip=client_ip,
