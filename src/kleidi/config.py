@@ -49,6 +49,20 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
     return value
 
 
+def env_share(name: str, default: float) -> float:
+    """A share between 0 and 1 (0.05 is 5 %)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(name, f"expected a share such as 0.05, got {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(name, f"must be between 0 and 1 (0.05 is 5 %), got {value}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -18,9 +18,11 @@ from kleidi.config import (
     env_int_list,
     env_list,
     env_regex,
+    env_share,
     env_str,
     env_url,
 )
+from kleidi.registry import sources as registry_sources
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # var/ holds the SQLite file and the generated secret key: beside the checkout
@@ -158,6 +160,17 @@ def _databases() -> dict:
 
 
 DATABASES = _databases()
+
+# The student registry's database view (docs/registry.md, "The feed"): a second
+# alias, read-only, never migrated, present only when its URL is set.
+REGISTRY_DATABASE_URL = env_str(registry_sources.URL_VARIABLE)
+if REGISTRY_DATABASE_URL:
+    DATABASES[registry_sources.ALIAS] = registry_sources.database_settings(REGISTRY_DATABASE_URL)
+DATABASE_ROUTERS = ["kleidi.registry.sources.Router"]
+REGISTRY_VIEW = registry_sources.view_name(env_str(registry_sources.VIEW_VARIABLE, "V_VD_SIS"))
+# A feed is one file (or view) for the whole university: its own limits, not the sheets'.
+REGISTRY_MAX_RECORDS = env_int("KLEIDI_REGISTRY_MAX_RECORDS", 200_000, minimum=1)
+REGISTRY_MAX_BYTES = env_int("KLEIDI_REGISTRY_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -271,6 +284,15 @@ UNDERGRADUATE_USERNAME_TEMPLATE = env_str(
 )
 UNDERGRADUATE_USERNAME_REGEX = env_regex(
     "KLEIDI_UNDERGRADUATE_USERNAME_REGEX", r"^[a-z]{2,3}[0-9]{5}$"
+)
+
+# R4, R6: the registry import (docs/registry.md, "Import" and "Graduation"). An import
+# that would find more than this share of the known active undergraduates in scope
+# missing from the feed is refused (a truncated export is not a mass departure).
+REGISTRY_MAX_MISSING_SHARE = env_share("KLEIDI_REGISTRY_MAX_MISSING_SHARE", 0.05)
+# Days between the registry's graduation date and the retirement of the account.
+REGISTRY_GRADUATION_GRACE_DAYS = env_int(
+    "KLEIDI_REGISTRY_GRADUATION_GRACE_DAYS", 0, minimum=0, maximum=3650
 )
 
 # R3, R24: link lifetimes.

@@ -21,11 +21,20 @@ class School(models.Model):
     undergraduate_prefix = models.CharField(
         _("undergraduate username prefix"), max_length=8, unique=True
     )
+    # The registry's departmentID for this school (docs/registry.md); empty: the code is used.
+    registry_id = models.CharField(_("registry department id"), max_length=16, blank=True)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("school")
         verbose_name_plural = _("schools")
+        constraints = [
+            models.UniqueConstraint(
+                "registry_id",
+                condition=~Q(registry_id=""),
+                name="school_unique_registry_id",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name_el}"

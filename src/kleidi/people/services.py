@@ -36,7 +36,7 @@ AFFILIATION_FIELDS = (
     "start_date",
     "end_date",
 )
-SCHOOL_FIELDS = ("code", "name_el", "name_en", "undergraduate_prefix")
+SCHOOL_FIELDS = ("code", "name_el", "name_en", "undergraduate_prefix", "registry_id")
 
 
 def _json(value):

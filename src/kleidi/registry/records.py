@@ -78,5 +78,8 @@ class Feed:
 
     source: str
     records: list[FeedRecord]
+    # The SIS columns the source had (docs/registry.md), in COLUMNS' order.
     columns: list[str] = field(default_factory=list)
     read_at: dt.datetime | None = None
+    # Source-level notes that are not errors: `sheet.unknown_column` entries (ignored columns).
+    warnings: list[dict] = field(default_factory=list)

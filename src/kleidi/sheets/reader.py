@@ -82,11 +82,15 @@ class Limits:
         return self.max_rows + ROW_SLACK
 
 
-def read_sheet(data: bytes, filename: str = "") -> Table:
-    """Read `data` (the whole upload) in a bounded child process, or raise SheetError."""
+def read_sheet(data: bytes, filename: str = "", limits: Limits | None = None) -> Table:
+    """Read `data` (the whole upload) in a bounded child process, or raise SheetError.
+
+    `limits` defaults to the sheets' settings; the registry feed passes its own
+    (a feed is one file for the whole university, far larger than a school's sheet).
+    """
     from kleidi.sheets import sandbox
 
-    return sandbox.read_in_child(data, Limits.from_settings())
+    return sandbox.read_in_child(data, limits or Limits.from_settings())
 
 
 def parse_sheet(data: bytes, limits: Limits | None = None) -> Table:
