@@ -212,10 +212,19 @@ def child(measure: str, path: str) -> dict:
     cpu = time.process_time()
     feed = read_feed(path)
     read_s, read_cpu = time.perf_counter() - start, time.process_time() - cpu
+    profile = os.environ.get("KLEIDI_BENCH_PROFILE")
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     start = time.perf_counter()
     cpu = time.process_time()
     report = import_feed(feed)
     import_s, import_cpu = time.perf_counter() - start, time.process_time() - cpu
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{measure}")
     counts = {k: v for k, v in report.counts.items() if v}
     return {
         "measure": measure,
@@ -225,7 +234,6 @@ def child(measure: str, path: str) -> dict:
         "seconds": round(read_s + import_s, 3),
         "cpu_s": round(read_cpu + import_cpu, 3),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "reader_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "counts": counts,
     }
 
@@ -288,6 +296,9 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs of the whole sequence")
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="cProfile each import into PREFIX.<measure>"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MEASURE", "FILE"))
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kleidi.settings")
@@ -296,6 +307,8 @@ def main() -> None:
         print(json.dumps(child(*args.child), ensure_ascii=False))
         return
 
+    if args.profile:
+        os.environ["KLEIDI_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     results = []
     with tempfile.TemporaryDirectory(prefix="kleidi-bench-registry-") as tmp:
         tmpdir = Path(tmp)

@@ -184,3 +184,25 @@ def test_r24_link_urls_equal_link_url_one_by_one():
     sealed = [seal()[0] for _ in range(20)] + ["not-a-placeholder"]
     assert link_urls(sealed) == [link_url(s) for s in sealed]
     assert link_urls([]) == []
+
+
+@pytest.mark.parametrize("kind", ["undergraduate", "postgraduate", "phd", "staff", "external"])
+@pytest.mark.parametrize("language", ["el", "en"])
+def test_r29_affiliation_events_name_their_target_as_str_does(kind, language, account):
+    from django.utils import translation
+
+    from kleidi.people.services import create_affiliations
+
+    person = account("gpapadopoulos").person
+    school = account("gpapadopoulos").school
+    rows = [
+        {"person": person, "school": school, "kind": kind, "registration_number": f"R{n}"}
+        for n in range(2)
+    ] + [{"person": person, "school": None, "kind": kind, "registration_number": ""}]
+    with translation.override(language):
+        made = create_affiliations(rows)
+        expected = [str(a) for a in made]
+    stored = AuditEvent.objects.filter(
+        action="affiliation.created", target_id__in=[str(a.pk) for a in made]
+    ).order_by("pk")
+    assert [e.target_repr for e in stored] == expected

@@ -43,6 +43,17 @@ def _preparers(fields, connection) -> list:
             return lambda value: (
                 value if value is None or type(value) is int else generic(value, connection)
             )
+        if isinstance(field, models.DateField):  # and DateTimeField: rows share their times
+            generic, memo = field.get_db_prep_save, {}
+
+            def memoised(value):
+                try:
+                    return memo[value]
+                except KeyError:
+                    memo[value] = prepared = generic(value, connection)
+                    return prepared
+
+            return memoised
         return lambda value, generic=field.get_db_prep_save: generic(value, connection)
 
     return [prep(field) for field in fields]
@@ -152,7 +163,20 @@ def insert_rows(
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     for obj in objects:
         obj._prepare_related_fields_for_save(operation_name="insert_rows")
-    rows = [tuple([f.pre_save(obj, True) for f in fields]) for obj in objects]
+    # auto_now and auto_now_add: one time for the whole INSERT, as one statement would have.
+    stamped = {
+        f.attname: f.pre_save(objects[0], True)
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+    for obj in objects[1:]:
+        obj.__dict__.update(stamped)
+    rows = [
+        tuple(
+            [stamped[f.attname] if f.attname in stamped else f.pre_save(obj, True) for f in fields]
+        )
+        for obj in objects
+    ]
     keys = insert_values(
         model, [f.name for f in fields], rows, returning=returning, batch_size=batch_size
     )

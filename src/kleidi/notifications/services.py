@@ -8,11 +8,11 @@ what is due and backs off exponentially on failure
 """
 
 import re
+from html import escape as html_escape
 
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from kleidi.bulk import insert_rows, insert_values
@@ -24,6 +24,7 @@ SUBJECT_CHARS = OutboxMessage._meta.get_field("subject").max_length
 
 
 LANGUAGES = ("el", "en")
+_PARAGRAPH = re.compile(r"\n\s*\n")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
 
@@ -32,15 +33,17 @@ def text_to_html(text: str) -> str:
 
     Django's `urlize` was most of the cost of rendering a message (a bulk sheet
     writes thousands); message bodies only ever contain plain http(s) links.
+    The escaping is `html.escape`, what Django's `escape` does without its
+    lazy-string wrapper (a tenth of a 40,000-welcome import went to that wrapper).
     """
     paragraphs = []
-    for block in re.split(r"\n\s*\n", text.strip()):
+    for block in _PARAGRAPH.split(text.strip()):
         pieces, last = [], 0
         for match in _URL.finditer(block):
-            url = escape(match.group(0))
-            pieces += [escape(block[last : match.start()]), f'<a href="{url}">{url}</a>']
+            url = html_escape(match.group(0))
+            pieces += [html_escape(block[last : match.start()]), f'<a href="{url}">{url}</a>']
             last = match.end()
-        pieces.append(escape(block[last:]))
+        pieces.append(html_escape(block[last:]))
         paragraphs.append("<p>" + "".join(pieces).replace("\n", "<br>") + "</p>")
     return "\n".join(paragraphs)
 

@@ -122,6 +122,7 @@ def create_affiliations(
     """
     affiliations = [Affiliation(**fields) for fields in rows]
     insert_rows(affiliations, returning=True)
+    kinds: dict[str, str] = {}
     record_many(
         [
             event_row(
@@ -129,6 +130,7 @@ def create_affiliations(
                 actor=actor,
                 client_ip=client_ip,
                 target=affiliation,
+                target_repr=_affiliation_repr(affiliation, kinds),
                 school=school if school is not None else affiliation.school,
                 details={
                     "after": {
@@ -142,6 +144,14 @@ def create_affiliations(
         ]
     )
     return affiliations
+
+
+def _affiliation_repr(affiliation: Affiliation, kinds: dict[str, str]) -> str:
+    """`str(affiliation)` with each kind's (translated) label looked up once per call."""
+    if affiliation.kind not in kinds:
+        kinds[affiliation.kind] = affiliation.get_kind_display()
+    school = affiliation.school.code if affiliation.school_id else "-"
+    return f"{kinds[affiliation.kind]} {school} {affiliation.registration_number}".strip()
 
 
 def create_affiliation(fields: dict, *, actor=None, client_ip=None, school=None) -> Affiliation:
