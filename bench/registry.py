@@ -350,14 +350,15 @@ def main() -> None:
     print()
     print(
         f"{'database':<11}{'measure':<11}{'read s':>8}{'import s':>10}{'total s':>9}"
-        f"{'target':>8}{'peak MB':>9}  met"
+        f"{'target':>8}{'CPU s':>8}{'peak MB':>9}  met  load"
     )
     for row in results:
         met = row["seconds"] <= TARGETS[row["measure"]] and row["peak_mb"] <= PEAK_MB
+        verdict = "yes" if met else "NO"
         print(
             f"{row['database']:<11}{row['measure']:<11}{row['read_s']:>8.2f}"
             f"{row['import_s']:>10.2f}{row['seconds']:>9.2f}{TARGETS[row['measure']]:>8.0f}"
-            f"{row['peak_mb']:>9}  {'yes' if met else 'NO'}"
+            f"{row['cpu_s']:>8.2f}{row['peak_mb']:>9}  {verdict:<3}  {row['load']:.1f}"
         )
 
 
