@@ -206,3 +206,32 @@ def test_r29_affiliation_events_name_their_target_as_str_does(kind, language, ac
         action="affiliation.created", target_id__in=[str(a.pk) for a in made]
     ).order_by("pk")
     assert [e.target_repr for e in stored] == expected
+
+
+def test_new_instances_equal_the_models_own_constructor(account):
+    from kleidi.accounts.models import Account
+    from kleidi.bulk import new_instances
+    from kleidi.people.models import Affiliation, Person
+
+    member = account("gpapadopoulos")
+    cases = [
+        (Person, {"surname": "Αβ", "given_name": "Γδ", "mobile": "+306900000000"}),
+        (Affiliation, {"person": member.person, "school": member.school, "kind": "phd"}),
+        (Affiliation, {"person_id": member.person_id, "school": None, "kind": "staff"}),
+        (
+            Account,
+            {"username": "x1", "kind": "postgraduate", "person": member.person, "school": None},
+        ),
+    ]
+    for model, row in cases:
+        (fast,) = new_instances(model, [row])
+        slow = model(**row)
+        volatile = {"_state", "created_at", "updated_at", "state_changed_at"}
+        assert {k: v for k, v in vars(fast).items() if k not in volatile} == {
+            k: v for k, v in vars(slow).items() if k not in volatile
+        }
+        assert fast._state.adding and fast._state.db is None
+        assert fast._state.fields_cache == slow._state.fields_cache
+    # Anything but fields goes through the constructor (which refuses an unknown name).
+    with pytest.raises(TypeError):
+        new_instances(Person, [{"surname": "Α", "nonsense": 1}])

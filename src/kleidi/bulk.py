@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connections, models, router
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 # Fields whose prepared value is the `str` itself: no conversion to do.
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -186,3 +188,51 @@ def insert_rows(
             obj.pk = key
             obj._state.adding = False
             obj._state.db = db
+
+
+def new_instances(model: type[models.Model], rows: list[dict]) -> list[models.Model]:
+    """`[model(**row) for row in rows]`, built without `Model.__init__`'s per-field work.
+
+    Each row maps field names (or attnames) to values; a missing field gets its
+    default, a foreign key given as an object sets its id and is cached on the
+    instance, as `__init__` does. When the model has its own `__init__`,
+    receivers of `pre_init`/`post_init`, or a row holds anything but fields
+    (a property), every row goes through `model(**row)` instead.
+    """
+    meta = model._meta
+    fields = meta.concrete_fields
+    known = {f.name for f in fields} | {f.attname for f in fields}
+    if (
+        model.__init__ is not models.Model.__init__
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+        or any(not known.issuperset(row) for row in rows)
+    ):
+        return [model(**row) for row in rows]
+    plan = [
+        (
+            f.name,
+            f.attname,
+            f.target_field.attname if f.is_relation and f.many_to_one else None,
+            f.get_default,
+        )
+        for f in fields
+    ]
+    made = []
+    for row in rows:
+        obj = model.__new__(model)
+        state = obj._state = ModelState()
+        values = obj.__dict__
+        for name, attname, target, default in plan:
+            if target is not None and name in row:
+                related = row[name]
+                values[attname] = getattr(related, target) if related is not None else None
+                state.fields_cache[name] = related
+            elif name in row:
+                values[attname] = row[name]
+            elif attname in row:
+                values[attname] = row[attname]
+            else:
+                values[attname] = default()
+        made.append(obj)
+    return made

@@ -10,7 +10,7 @@ import datetime as dt
 from django.db import transaction
 
 from kleidi.audit.services import event_row, record, record_many
-from kleidi.bulk import insert_rows
+from kleidi.bulk import insert_rows, new_instances
 from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
 
 AUDITED_FIELDS = (
@@ -70,7 +70,7 @@ def create_people(
     rows: list[dict[str, str]], *, actor=None, client_ip=None, school=None
 ) -> list[Person]:
     """R2: create people in one INSERT, each audited as `person.created` with its data."""
-    people = [Person(**fields) for fields in rows]
+    people = new_instances(Person, rows)
     for person in people:
         person.refresh_keys()
     insert_rows(people, returning=True)
@@ -120,7 +120,7 @@ def create_affiliations(
     Each row holds the model's fields (`person`, `school`, ...); the event
     keeps the non-empty values of AFFILIATION_FIELDS.
     """
-    affiliations = [Affiliation(**fields) for fields in rows]
+    affiliations = new_instances(Affiliation, rows)
     insert_rows(affiliations, returning=True)
     kinds: dict[str, str] = {}
     record_many(

@@ -19,7 +19,7 @@ from kleidi.accounts.models import (
 from kleidi.accounts.services.transitions import S, transition
 from kleidi.accounts.signals import account_changed, welcome_due
 from kleidi.audit.services import event_row, record, record_many
-from kleidi.bulk import insert_rows
+from kleidi.bulk import insert_rows, new_instances
 from kleidi.errors import error
 from kleidi.people.models import Affiliation, Person, School
 
@@ -82,21 +82,23 @@ def create_accounts(
         if name in already or name in seen:
             raise error("username.taken", value=name)
         seen.add(name)
-    accounts = []
-    for spec, name in zip(specs, names, strict=True):
-        school = spec.school or (spec.affiliation.school if spec.affiliation else None)
-        account = Account(
-            username=name,
-            kind=spec.kind,
-            person=spec.person,
-            affiliation=spec.affiliation,
-            school=school,
-            expires_at=spec.expires_at,
-            role=spec.role,
-            state=S.PENDING,
-        )
-        account.password = _unusable_password()
-        accounts.append(account)
+    accounts = new_instances(
+        Account,
+        [
+            {
+                "username": name,
+                "kind": spec.kind,
+                "person": spec.person,
+                "affiliation": spec.affiliation,
+                "school": spec.school or (spec.affiliation.school if spec.affiliation else None),
+                "expires_at": spec.expires_at,
+                "role": spec.role,
+                "state": S.PENDING,
+                "password": _unusable_password(),
+            }
+            for spec, name in zip(specs, names, strict=True)
+        ],
+    )
     insert_rows(accounts, returning=True)
     record_many(
         [
