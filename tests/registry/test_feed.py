@@ -19,10 +19,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from kleidi.registry.feed import read_feed
+from kleidi.errors import catalogue
+from kleidi.registry.feed import feed_from_rows, read_feed
 from kleidi.registry.records import ACTIVE, FIELDS, GRADUATED, LEFT
-from kleidi.sheets.reader import Limits
+from kleidi.sheets.reader import Limits, clean_cell
+from kleidi.sheets.validation import render
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "registry"
 SIS = [
@@ -234,7 +238,7 @@ def test_r9_headers_without_records_are_refused(tmp_path):
 # Encodings and formats
 
 
-@pytest.mark.parametrize("name", ["valid.csv", "valid.xlsx", "cp1253.csv", "bom.csv"])
+@pytest.mark.parametrize("name", ["valid.csv", "valid.xlsx", "valid.ods", "cp1253.csv", "bom.csv"])
 def test_r9_the_same_feed_reads_the_same_in_every_format_and_encoding(name):
     feed = read_feed(str(DATA / name))
     reference = read_feed(str(DATA / "valid.csv"))
@@ -457,8 +461,6 @@ def test_r6_an_unknown_status_is_an_error(tmp_path):
     record = one(tmp_path, enrollmentStatus="on holiday")
     assert codes(record) == [("enrollmentStatus", "registry.status_invalid")]
     with translation.override("en"):
-        from kleidi.sheets.validation import render
-
         assert render(record.errors[0]).startswith(
             "The enrollment status “on holiday” is not recognised"
         )
@@ -612,3 +614,40 @@ def _make():
 def test_the_data_files_are_what_make_py_writes():
     for name, content in _make().files().items():
         assert (DATA / name).read_bytes() == content, name
+
+
+# --------------------------------------------------------------------------
+# Fuzzing: whatever the cells hold, every record ends with clean values or codes
+
+_samples = ["", "-", "\u200b", "=1+1", "0", "Iωάννου", "a@ntua.gr", "31/02/2004", "Πανελλήνιες"]
+_any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+_text = _any_text | st.sampled_from([*_samples, "x" * 200])
+_cell = (
+    _text
+    | st.integers(min_value=-(10**12), max_value=10**15)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1))
+    | st.none()
+)
+_TYPES = {"birth_date": (dt.date, type(None)), "status_date": (dt.date, type(None))}
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_cell, min_size=len(SIS), max_size=len(SIS)), min_size=1, max_size=4))
+def test_r9_no_cell_makes_the_feed_fail_and_every_code_is_known(rows):
+    # Cells as the reader (a file) or the view's driver (clean_cell) hands them over.
+    table = [(1, list(SIS))] + [
+        (n, [clean_cell(value) for value in row]) for n, row in enumerate(rows, start=2)
+    ]
+    feed = feed_from_rows(table, "fuzz.csv", max_rows=10)
+    known = catalogue()
+    for record in feed.records:
+        assert set(record.values) == set(FIELDS)
+        for name, value in record.values.items():
+            assert isinstance(value, _TYPES.get(name, str)), (name, value)
+        assert record.values["status"] in ("", ACTIVE, GRADUATED, LEFT)
+        assert record.email_code in ("", "email.required", "email.institutional")
+        for entry in record.errors:
+            assert entry["code"] in known
+            assert entry["column"] in SIS
+            render(entry)  # every message fills in from its params

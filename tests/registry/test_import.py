@@ -168,3 +168,174 @@ def test_r4_review_approved_record_without_account_is_created_next_run(school):
     assert not Affiliation.objects.exists()
     report = import_feed(feed([rec(0)]), today=TODAY)
     assert report.as_json()["counts"]["create"] == 1
+
+
+@pytest.fixture
+def operator():
+    from kleidi.accounts.services import create_helpdesk_operator
+
+    return create_helpdesk_operator("kyhoperator", "a long enough passphrase")
+
+
+def items():
+    from kleidi.review.models import ReviewItem
+
+    return ReviewItem.objects.filter(source="registry").order_by("pk")
+
+
+def test_r4_held_and_disputed_are_filed_for_review_on_import_not_on_preview(school):
+    import_feed(feed(students(2)), today=TODAY)
+    records = [
+        rec(0, surname="Μαυρίδης", given_name="Αντώνης"),
+        rec(1),
+        rec(5, admission_route=AdmissionRoute.TRANSFER.value),
+    ]
+    preview_feed(feed(records), today=TODAY)
+    assert not items().exists()
+    import_feed(feed(records), today=TODAY)
+    filed = {(i.reason, i.key, i.record["registry_reason"]) for i in items()}
+    assert filed == {
+        ("disputed", number(0), "registry.names_differ"),
+        ("held", number(5), "registry.admission_route"),
+    }
+    disputed = items().get(reason="disputed")
+    assert disputed.candidates == [Account.objects.get(username="el18000").person_id]
+    assert disputed.school == school
+    # The same feed again files nothing new.
+    import_feed(feed(records), today=TODAY)
+    assert items().count() == 2
+
+
+def test_r4_approving_a_held_record_creates_the_undergraduate_next_run_unchanged(school, operator):
+    from kleidi.review.services import approve
+
+    held = rec(5, admission_route=AdmissionRoute.TRANSFER.value)
+    import_feed(feed([held]), today=TODAY)
+    item = items().get()
+    decided = approve(item, actor=operator, reason="μετεγγραφή από το ΑΠΘ, εγκρίθηκε")
+    account = Account.objects.select_related("affiliation", "person").get(username="el18005")
+    assert decided.resolution == {"account": "el18005", "person": account.person_id}
+    assert account.affiliation.admission_route == AdmissionRoute.TRANSFER
+    assert account.person.external_email == "student5@example.com"
+    assert OutboxMessage.objects.filter(template="welcome", account=account).count() == 1
+    report = import_feed(feed([held]), today=TODAY)
+    assert report.as_json()["counts"]["unchanged"] == 1
+
+
+def test_r16_approving_a_dispute_links_the_record_to_the_chosen_person(school, operator):
+    from kleidi.people.services import create_person
+    from kleidi.review.services import approve
+
+    record = rec(5)
+    by_email = create_person(
+        {"surname": "Άσχετος", "given_name": "Πέτρος", "external_email": "student5@example.com"}
+    )
+    create_person(
+        {
+            "surname": record.values["surname"],
+            "given_name": record.values["given_name"],
+            "mobile": record.values["mobile"],
+        }
+    )
+    import_feed(feed([record]), today=TODAY)
+    item = items().get()
+    assert item.reason == "disputed"
+    assert by_email.pk in item.candidates
+    approve(item, actor=operator, reason="ίδιο πρόσωπο", person=by_email)
+    account = Account.objects.get(username="el18005")
+    assert account.person_id == by_email.pk
+    by_email.refresh_from_db()
+    assert by_email.surname == record.values["surname"]  # the registry's names (R2)
+    report = import_feed(feed([record]), today=TODAY)
+    assert report.as_json()["counts"]["unchanged"] == 1
+
+
+def test_r16_approving_other_names_links_to_the_numbers_owner_and_updates(school, operator):
+    from kleidi.review.services import approve
+
+    import_feed(feed(students(1)), today=TODAY)
+    renamed = rec(0, surname="Μαυρίδη", given_name="Αντωνία")
+    import_feed(feed([renamed]), today=TODAY)
+    item = items().get()
+    owner = Person.objects.get(pk=item.candidates[0])
+    approve(item, actor=operator, reason="αλλαγή ονόματος με απόφαση", person=owner)
+    owner.refresh_from_db()
+    assert (owner.surname, owner.given_name) == ("Μαυρίδη", "Αντωνία")
+    assert Account.objects.filter(kind=AccountKind.UNDERGRADUATE).count() == 1
+    assert import_feed(feed([renamed]), today=TODAY).as_json()["counts"]["unchanged"] == 1
+
+
+def test_r4_approving_a_departure_disables_the_account(school, operator):
+    from kleidi.registry.records import LEFT
+    from kleidi.review.services import approve
+
+    import_feed(feed(students(1)), today=TODAY)
+    left = rec(0, status=LEFT)
+    import_feed(feed([left]), today=TODAY)
+    approve(items().get(), actor=operator, reason="διαγραφή")
+    assert Account.objects.get(username="el18000").state == AccountState.DISABLED
+    assert import_feed(feed([left]), today=TODAY).as_json()["counts"]["unchanged"] == 1
+
+
+def test_r4_a_real_csv_read_by_read_feed_previewed_then_imported():
+    from pathlib import Path
+
+    from kleidi.registry.feed import read_feed
+
+    make_school("el", "el")
+    make_school("ch", "ch")
+    path = Path(__file__).resolve().parents[1] / "data" / "registry" / "valid.csv"
+    read = read_feed(str(path))
+    preview = preview_feed(read, today=TODAY).as_json()
+    found = {
+        (o["school"], o["registration_number"]): (o["situation"], o["username"])
+        for o in preview["outcomes"]
+    }
+    assert found == {
+        ("el", "03118001"): ("create", "el18001"),
+        ("el", "03118002"): ("create", "el18002"),
+        ("el", "03118003"): ("waiting_email", ""),
+        ("el", "03118004"): ("waiting_email", ""),
+        ("el", "03118005"): ("held", ""),
+        ("el", "03114006"): ("unchanged", ""),
+        ("el", "03119007"): ("unchanged", ""),
+        ("ch", "05118001"): ("create", "ch18001"),
+        ("ch", "05118002"): ("held", ""),
+        ("ch", "05117003"): ("unchanged", ""),
+        # Same last five digits as 05118001 in the same school: the next choice.
+        ("ch", "03118001"): ("create", "cha18001"),
+    }
+    report = import_feed(read_feed(str(path)), today=TODAY)
+    assert report.as_json()["counts"]["create"] == 4
+    assert import_feed(read_feed(str(path)), today=TODAY).as_json()["counts"]["unchanged"] == 7
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        (
+            "KLEIDI_REGISTRY_MAX_MISSING_SHARE",
+            "5%",
+            "expected a share such as 0.05, got '5%'",
+        ),
+        (
+            "KLEIDI_REGISTRY_MAX_MISSING_SHARE",
+            "5",
+            "must be between 0 and 1 (0.05 is 5 %), got 5.0",
+        ),
+        (
+            "KLEIDI_REGISTRY_GRADUATION_GRACE_DAYS",
+            "-1",
+            "must be at least 0 and at most 3650, got -1",
+        ),
+    ],
+)
+def test_r4_r6_bad_registry_settings_stop_startup(tmp_path, variable, value, problem):
+    from tests.test_settings import accepted, refused
+
+    assert refused(tmp_path, variable, value) == problem
+    names = ["REGISTRY_MAX_MISSING_SHARE", "REGISTRY_GRADUATION_GRACE_DAYS"]
+    assert accepted(tmp_path, names) == {
+        "REGISTRY_MAX_MISSING_SHARE": 0.05,
+        "REGISTRY_GRADUATION_GRACE_DAYS": 0,
+    }

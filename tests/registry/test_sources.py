@@ -25,13 +25,15 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections
 from django.test import override_settings
 from django.utils import translation
-from tests.conftest import require_service
 
 from kleidi.config import ConfigError
 from kleidi.registry import sources
 from kleidi.registry.feed import read_feed
 from kleidi.registry.records import ACTIVE, GRADUATED
 from kleidi.sheets.reader import Limits
+from tests.conftest import require_service
+from tests.test_settings import accepted
+from tests.test_settings import refused as refused_setting
 
 # Every column of GUnet's V_VD_SIS (refs/registry.md), unquoted: PostgreSQL folds them.
 VIEW_COLUMNS = """
@@ -269,11 +271,26 @@ def test_r4_record_codes_are_the_sheets_codes(sis):
     ]
 
 
-def test_r4_the_view_streams_in_chunks(sis):
+def test_r4_the_view_streams_in_chunks_from_a_server_side_cursor(sis):
     sis.add_many(5_000)
     counts = []
-    feed = read_feed("database", progress=counts.append)
+    cursors = []
+
+    def look(count):
+        counts.append(count)
+        # Between two chunks, the reading session has the SELECT open as a cursor.
+        with connections[sources.ALIAS].cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_cursors")
+            cursors.append([statement for (statement,) in cursor.fetchall()])
+
+    feed = read_feed("database", progress=look)
     assert counts == [2_000, 4_000, 5_000]
+    assert len(cursors) == 3
+    order = ", ".join(str(n) for n in range(1, 18))
+    for open_cursors in cursors:
+        (statement,) = open_cursors
+        assert 'CURSOR FOR SELECT "departmentid"' in statement
+        assert statement.endswith(f"FROM {sis.view} ORDER BY {order}")
     assert len(feed.records) == 5_000
     assert all(record.ok for record in feed.records)
     assert [r.number for r in feed.records] == list(range(1, 5_001))
@@ -361,11 +378,12 @@ def test_r4_a_view_without_a_required_column_is_refused(sis):
 
 
 def test_r4_a_quoted_mixed_case_view_and_columns(sis):
+    # A quote inside a column's name ("ext""Email") is doubled in the SELECT, never closed.
     sis.add_many(3)
     sis.execute(
         f'CREATE VIEW {sis.schema}."V_VD_SIS_Quoted" AS SELECT registrationid AS '
         f'"registrationID", departmentid AS "departmentID", lastnameel AS "lastNameEl", '
-        f'firstnameel AS "firstNameEl", extemail AS "extEmail", enrollmentstatus AS '
+        f'firstnameel AS "firstNameEl", extemail AS "ext""Email", enrollmentstatus AS '
         f'"enrollmentStatus", enrollmenttype AS "enrollmentType" FROM {sis.schema}.students'
     )
     with override_settings(REGISTRY_VIEW=f'{sis.schema}."V_VD_SIS_Quoted"'):
@@ -432,3 +450,30 @@ def test_r4_view_names_that_are_identifiers(name):
 def test_r4_view_names_that_are_not_are_refused(name):
     with pytest.raises(ConfigError, match="KLEIDI_REGISTRY_VIEW"):
         sources.view_name(name)
+
+
+def test_r4_startup_builds_the_read_only_alias_only_when_configured(tmp_path):
+    url = "postgres://reader@sis.example:5432/sis"
+    names = ["DATABASES", "DATABASE_ROUTERS", "REGISTRY_VIEW", "REGISTRY_MAX_RECORDS"]
+    read = accepted(tmp_path, names, KLEIDI_REGISTRY_DATABASE_URL=url)
+    registry = read["DATABASES"]["registry"]
+    assert (registry["ENGINE"], registry["HOST"], registry["NAME"]) == (
+        "django.db.backends.postgresql",
+        "sis.example",
+        "sis",
+    )
+    assert registry["OPTIONS"]["options"] == "-c default_transaction_read_only=on"
+    assert read["DATABASE_ROUTERS"] == ["kleidi.registry.sources.Router"]
+    assert read["REGISTRY_VIEW"] == "V_VD_SIS"
+    assert read["REGISTRY_MAX_RECORDS"] == 200_000
+    assert "registry" not in accepted(tmp_path, ["DATABASES"])["DATABASES"]
+
+
+def test_r4_startup_stops_on_a_registry_url_that_is_not_postgres(tmp_path):
+    problem = refused_setting(tmp_path, "KLEIDI_REGISTRY_DATABASE_URL", "sqlite:///sis.db")
+    assert problem.startswith("only postgres:// is supported")
+
+
+def test_r4_startup_stops_on_a_view_name_that_is_not_an_identifier(tmp_path):
+    problem = refused_setting(tmp_path, "KLEIDI_REGISTRY_VIEW", "V_VD_SIS; DROP TABLE people")
+    assert problem.startswith("'V_VD_SIS; DROP TABLE people' is not a view name")

@@ -5,6 +5,8 @@ a feed."""
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kleidi.accounts.models import AccountKind, AccountState
 from kleidi.accounts.services import NewAccount, create_account_in_state
@@ -120,3 +122,30 @@ def test_r11_the_candidates_all_match_the_reserved_pattern():
     assert "elc18123" not in found
     assert all(policy.accepts(n, AccountKind.UNDERGRADUATE) for n in found)
     assert len(found) == len(set(found))
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    numbers=st.lists(st.from_regex(r"0[0-9]{2}1[0-9]{4}", fullmatch=True), min_size=1, max_size=40),
+    logins=st.lists(st.sampled_from(["", "el18001", "ela18001", "el1800", "ch18001"]), max_size=40),
+)
+def test_r5_r7_a_feeds_names_are_distinct_valid_and_the_same_every_time(db, numbers, logins):
+    policy = username_policy()
+    wanted = [
+        usernames.Wanted(i, "el", n, logins[i] if i < len(logins) else "")
+        for i, n in enumerate(numbers)
+    ]
+    first = usernames.assign(wanted, prefixes=["el", "ch", "elb"])
+    again = usernames.assign(wanted, prefixes=["el", "ch", "elb"])
+    assert first == again
+    given_out = [n for n in first.values() if isinstance(n, str)]
+    assert len(given_out) == len(set(given_out))
+    assert all(policy.accepts(n, AccountKind.UNDERGRADUATE) for n in given_out)
+    assert not any(n.startswith("elb") for n in given_out)
+    # A record falls back only when another record holds its own template name.
+    for w in wanted:
+        name = first[w.key]
+        own = policy.undergraduate_username("el", w.registration_number)
+        if isinstance(name, str) and name not in (own, w.login_name):
+            holders = [k for k, v in first.items() if v == own and k != w.key]
+            assert holders, (w, name, own)

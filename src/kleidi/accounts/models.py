@@ -57,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "notifications.view_outboxmessage",
             "sheets.view_sheetupload",
             "sheets.add_sheetupload",
+            "review.view_reviewitem",
+            "review.change_reviewitem",
         }
     ),
     StaffRole.SECRETARIAT: frozenset(
@@ -66,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.view_account",
             "sheets.view_sheetupload",
             "sheets.add_sheetupload",
+            "review.view_reviewitem",
         }
     ),
 }

@@ -3,7 +3,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kleidi.console import accounts, audit, notifications, people  # noqa: F401 (registration)
+from kleidi.console import (  # noqa: F401 (registration)
+    accounts,
+    audit,
+    notifications,
+    people,
+    review,
+)
 
 admin.site.site_header = _("Kleidi — helpdesk console")
 admin.site.site_title = _("Kleidi console")

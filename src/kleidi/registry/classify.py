@@ -16,8 +16,6 @@ It writes nothing: `services.preview_feed` reports its result,
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,12 +203,6 @@ def json_value(value):
 def record_json(record: FeedRecord) -> dict:
     """The record's cleaned values, JSON-ready (for the review queue and its handler)."""
     return {name: json_value(value) for name, value in record.values.items()}
-
-
-def fingerprint(record: FeedRecord, reason: str) -> str:
-    """What a review item is about: the same record held for the same reason is one item."""
-    raw = json.dumps([reason, record_json(record)], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def find_school(schools: list[School]) -> Callable[[str], School | None]:
@@ -416,12 +408,12 @@ def _classify_known(
 ) -> None:
     outcome.known = item
     outcome.person_id = item.person_id
+    outcome.candidates = [item.person_id]  # the one person a review may link the record to
     account = item.account
     outcome.username = account[1] if account else ""
     status = record.values.get("status")
     if _names_differ(record, item):
         outcome.situation = DISPUTED
-        outcome.candidates = [item.person_id]
         outcome.reason = {
             "code": "registry.names_differ",
             "params": {
@@ -439,7 +431,6 @@ def _classify_known(
         )
         if in_use:
             outcome.situation = HELD
-            outcome.candidates = [item.person_id]
             outcome.reason = {"code": "registry.left", "params": {"username": account[1]}}
         else:
             outcome.situation = UNCHANGED
@@ -447,7 +438,6 @@ def _classify_known(
     # ACTIVE
     if item.status == AffiliationStatus.GRADUATED:
         outcome.situation = HELD
-        outcome.candidates = [item.person_id]
         outcome.reason = {"code": "registry.graduated_active", "params": {}}
         return
     changes = person_changes(record, item.person)

@@ -81,6 +81,12 @@ MESSAGES = {
         "Registration number “%(registration_number)s” belongs to “%(person)s”, who has other "
         "names: nothing changes until the helpdesk decides.",
     ),
+    "registry.number_taken": (
+        "Ο αριθμός μητρώου «%(registration_number)s» ανήκει ήδη στο πρόσωπο «%(person)s»: "
+        "εγκρίνετε τη σύνδεση με αυτό το πρόσωπο ή απορρίψτε την εγγραφή.",
+        "Registration number “%(registration_number)s” already belongs to “%(person)s”: "
+        "approve linking to that person or reject the record.",
+    ),
     "registry.several_people": (
         "Η εγγραφή ταιριάζει με περισσότερα από ένα πρόσωπα (ή μόνο εν μέρει με ένα): τίποτα "
         "δεν αλλάζει πριν αποφασίσει το ΚΗΥ.",

@@ -115,6 +115,25 @@ NAMES = (
     "latin_father_name",
     "latin_mother_name",
 )
+# Values most records repeat (schools, statuses, given names): one string each, not
+# 40,000 copies, since a feed's records stay in memory for the whole import.
+SHARED = frozenset(
+    {
+        "department_id",
+        "surname",
+        "given_name",
+        "father_name",
+        "mother_name",
+        "latin_surname",
+        "latin_given_name",
+        "latin_father_name",
+        "latin_mother_name",
+        "birth_date",
+        "status",
+        "status_date",
+        "admission_route",
+    }
+)
 REQUIRED_VALUES = ("registration_number", "department_id", "surname", "given_name", "status")
 
 # enrollmentStatus and enrollmentType as registries write them, compared by header_key
@@ -250,19 +269,24 @@ def _read_file(source: str, limits: Limits) -> Feed:
     except OSError:
         raise error("registry.file_unavailable", path=source) from None
     table = read_sheet(data, path.name, limits=limits)
-    found = _find_header(table.rows)
+    return feed_from_rows(table.rows, str(source), max_rows=limits.max_rows)
+
+
+def feed_from_rows(rows: list[tuple[int, list]], source: str, *, max_rows: int) -> Feed:
+    """A feed from a read sheet's rows ((row number, clean cells), the header among them)."""
+    found = _find_header(rows)
     if found is None:
         raise SheetError("sheet.missing_column", column=", ".join(REQUIRED))
     position, positions, warnings = found
-    data_rows = table.rows[position + 1 :]
+    data_rows = rows[position + 1 :]
     if not data_rows:
         raise SheetError("sheet.no_rows")
-    if len(data_rows) > limits.max_rows:
-        raise SheetError("sheet.too_many_rows", max=limits.max_rows)
+    if len(data_rows) > max_rows:
+        raise SheetError("sheet.too_many_rows", max=max_rows)
     builder = _Builder(positions)
     for number, cells in data_rows:
         builder.add(number, cells)
-    return builder.feed(str(source), warnings)
+    return builder.feed(source, warnings)
 
 
 def _find_header(rows) -> tuple[int, dict[str, int], list[dict]] | None:
@@ -276,7 +300,7 @@ def _find_header(rows) -> tuple[int, dict[str, int], list[dict]] | None:
                 positions.setdefault(column, index)
         if len(positions) < 2:
             continue
-        return position, _checked(positions, headers), _warnings(positions, headers)
+        return position, _checked(positions, headers), _warnings(headers)
     return None
 
 
@@ -296,7 +320,7 @@ def _checked(positions: dict[str, int], headers: list[str]) -> dict[str, int]:
     return positions
 
 
-def _warnings(positions: dict[str, int], headers: list[str]) -> list[dict]:
+def _warnings(headers: list[str]) -> list[dict]:
     """Columns neither known nor in the view's not-kept list: ignored, and said so."""
     warnings = []
     for header in headers:
@@ -337,9 +361,7 @@ class _Builder:
     def __init__(self, positions: dict[str, int]):
         self.columns = [column for column, _, _, _ in COLUMNS if column in positions]
         self.fields = [
-            (name, column, positions[column])
-            for column, name, _, _ in COLUMNS
-            if column in positions
+            (name, positions[column]) for column, name, _, _ in COLUMNS if column in positions
         ]
         self.absent = [name for column, name, _, _ in COLUMNS if column not in positions]
         self.records: list[FeedRecord] = []
@@ -347,19 +369,25 @@ class _Builder:
         self.statuses: dict[str, str | None] = {}
         self.routes: dict[str, str | None] = {}
         self.placeholders: dict[str, bool] = {}
+        self.shared: dict[str, str] = {}
         self.name_faults: dict[str, tuple[str, dict] | None] = {}
         self.today = timezone.localdate()
 
     def add(self, number: int, cells: list) -> None:
         width = len(cells)
-        raw = {name: cells[index] if index < width else "" for name, _, index in self.fields}
+        raw = {name: cells[index] if index < width else "" for name, index in self.fields}
         record = FeedRecord(number=number, values={})
         values = record.values
         for name in self.absent:
             values[name] = ""
+        shared = self.shared
         for name, cell in raw.items():
             text = as_text(cell)
-            values[name] = "" if self._placeholder(text) else text
+            if self._placeholder(text):
+                text = ""
+            elif name in SHARED:
+                text = shared.setdefault(text, text)
+            values[name] = text
         self._check(record, raw)
         self.records.append(record)
 

@@ -28,9 +28,19 @@ from kleidi.audit.services import record
 from kleidi.errors import CodedError, error, message
 from kleidi.people.models import School
 from kleidi.registry.apply import apply_outcomes
-from kleidi.registry.classify import ERROR, MISSING, SITUATIONS, Classified, Outcome, classify
+from kleidi.registry.approvals import REASON_KEY
+from kleidi.registry.classify import (
+    ERROR,
+    MISSING,
+    SITUATIONS,
+    Classified,
+    Outcome,
+    classify,
+    record_json,
+)
 from kleidi.registry.models import RegistryRun
 from kleidi.registry.records import Feed
+from kleidi.review.services import NewItem, file_items
 
 Progress = Callable[[int, int], None]
 
@@ -173,10 +183,27 @@ def import_feed(
     return report
 
 
-def file_for_review(outcomes: list[Outcome], *, actor=None) -> None:
-    """Held and disputed records into the helpdesk's review queue (kleidi.review)."""
-    # Wired once the review app's services land (helper "review").
-    return None
+def file_for_review(outcomes: list[Outcome], *, actor=None) -> dict[str, int]:
+    """Held and disputed records into the helpdesk's review queue (kleidi.review), in bulk.
+
+    The item's record is the feed's cleaned values plus why it was filed
+    (`registry_reason`); its key the registration number; its candidates the
+    people R16 found. Filing the same record again changes nothing (the
+    queue compares fingerprints); approving it runs `approvals.approve_record`.
+    """
+    items = [
+        NewItem(
+            source="registry",
+            reason=outcome.situation,
+            school=outcome.school,
+            key=outcome.registration_number,
+            record={**record_json(outcome.record), REASON_KEY: outcome.reason["code"]},
+            candidates=tuple(outcome.candidates),
+        )
+        for outcome in outcomes
+        if outcome.review
+    ]
+    return file_items(items, actor=actor)
 
 
 __all__ = ["MISSING", "Report", "import_feed", "preview_feed"]

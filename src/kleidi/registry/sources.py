@@ -84,13 +84,19 @@ def database_settings(url: str) -> dict:
 class Router:
     """The registry alias is read-only: never migrated, never chosen for a write.
 
-    `db_for_read`/`db_for_write` leave every model on `default`; the alias is
-    only ever used by name, by `stream_view`. The database refuses writes too
-    (`default_transaction_read_only`), for a `.using("registry")` by mistake.
+    It answers nothing for reads and writes, so every model stays on
+    `default`; the alias is only ever used by name, by `stream_view`. The
+    database refuses writes too (`default_transaction_read_only`), for a
+    `.using("registry")` by mistake.
     """
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return False if db == ALIAS else None
+
+
+def _quote(name: str) -> str:
+    """A column name as the view spells it, as an SQL identifier (quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 _IDENTITY = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
@@ -107,9 +113,8 @@ def _connection():
     if not url:
         raise error("registry.not_configured")
     # Django fills in the defaults only for a whole DATABASES, which needs a default.
-    wanted = connections.configure_settings({DEFAULT_DB_ALIAS: {}, ALIAS: database_settings(url)})[
-        ALIAS
-    ]
+    databases = {DEFAULT_DB_ALIAS: {}, ALIAS: database_settings(url)}
+    wanted = connections.configure_settings(databases)[ALIAS]
     current = connections.settings.get(ALIAS)
     if current is None or any(current.get(key) != wanted[key] for key in _IDENTITY):
         close()
@@ -137,12 +142,13 @@ def stream_view(
     """The view's rows, streamed; raises registry.view_unavailable on any database error.
 
     `fields_for(columns)` is given the view's column names and answers those
-    to select (it raises for missing ones). The first item yielded is that
-    list, then each row as a tuple in its order. More than `max_rows` rows is
+    to select, in the order to sort by (it raises for missing ones). The
+    first item yielded is that list, then each row as a tuple of those
+    columns, sorted by them. More than `max_rows` rows is
     `sheet.too_many_rows`; `progress(rows_so_far)` is called after each chunk.
     """
     from django.conf import settings
-    from django.db import DatabaseError, transaction
+    from django.db import Error, transaction
 
     from kleidi.errors import error
     from kleidi.sheets.reader import SheetError
@@ -156,7 +162,7 @@ def stream_view(
                 available = [column.name for column in probe.description]
             wanted = fields_for(available)
             yield wanted
-            quoted = ", ".join(connection.ops.quote_name(name) for name in wanted)
+            quoted = ", ".join(_quote(name) for name in wanted)
             # Ordered, so record numbers and every decision taken "in record order"
             # (the import's username collisions) are the same on every run.
             order = ", ".join(str(position) for position in range(1, len(wanted) + 1))
@@ -171,7 +177,7 @@ def stream_view(
                     yield from chunk
                     if progress is not None:
                         progress(count)
-    except DatabaseError as exc:
+    except Error as exc:  # DatabaseError and InterfaceError (a connection already gone)
         log.warning("registry view %s unavailable: %s", view, exc)
         raise error("registry.view_unavailable", view=view) from None
     finally:

@@ -107,4 +107,17 @@ MESSAGES = {
         "The registration number “%(value)s” belongs to an undergraduate affiliation of the "
         "school; the postgraduate or PhD student needs a registration number of their own.",
     ),
+    # The review queue's decisions on possible duplicates (R16, docs/registry.md).
+    "person.review_rejected": (
+        "Το helpdesk του ΚΗΥ απέρριψε τη γραμμή ως πιθανή ταύτιση με υπάρχον άτομο "
+        "(%(existing)s): «%(reason)s». Διορθώστε τα στοιχεία ή επικοινωνήστε με το helpdesk.",
+        "The computer centre's helpdesk rejected the row as possibly an existing person "
+        "(%(existing)s): “%(reason)s”. Correct the data or contact the helpdesk.",
+    ),
+    "person.review_conflict": (
+        "Το helpdesk ενέκρινε νέο άτομο, αλλά ο αριθμός μητρώου «%(value)s» ανήκει ήδη στο "
+        "άτομο %(existing)s της σχολής· διορθώστε τον αριθμό μητρώου.",
+        "The helpdesk approved a new person, but the registration number “%(value)s” already "
+        "belongs to person %(existing)s of the school; correct the registration number.",
+    ),
 }

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kleidi import worker
 from kleidi.audit.services import record
+from kleidi.review.services import NewItem, file_items
 from kleidi.sheets.models import APPLICABLE, SheetState, SheetUpload
 from kleidi.sheets.reader import SheetError, read_sheet
 from kleidi.sheets.runs import (
@@ -28,6 +29,7 @@ from kleidi.sheets.runs import (
 )
 from kleidi.sheets.tasks import apply_sheet
 from kleidi.sheets.validation import Result, validate
+from kleidi.sheets.validation.queue import REASON, SOURCE
 
 
 def validate_content(content: bytes, *, school, kind: str, today=None) -> Result:
@@ -109,7 +111,38 @@ def validate_upload(upload: SheetUpload, *, actor, client_ip=None) -> Result:
         school=upload.school,
         details=_summary(result),
     )
+    _file_for_review(upload, result, actor=actor, client_ip=client_ip)
     return result
+
+
+def _file_for_review(upload: SheetUpload, result: Result, *, actor, client_ip) -> None:
+    """R16: rows that may be an existing person go to the helpdesk's review queue."""
+    seen_in = {"upload": str(upload.pk), "filename": upload.filename}
+    file_items(
+        [
+            NewItem(
+                source=SOURCE,
+                reason=REASON,
+                school=upload.school,
+                key=entry["key"],
+                record={**entry["record"], **seen_in},
+                candidates=tuple(entry["candidates"]),
+                fingerprint=entry["fingerprint"],
+            )
+            for entry in result.review
+        ],
+        actor=actor,
+        client_ip=client_ip,
+    )
+
+
+def follow_review(item, *, person, actor, client_ip) -> dict:
+    """The "sheet" source's approval (R16): the decision is recorded; the next validation
+    of a sheet with the row follows it (kleidi.sheets.validation.queue), so nothing is
+    written here."""
+    if person is None:
+        return {"decision": "create"}
+    return {"decision": "link", "person": person.pk}
 
 
 def recover_stale(upload: SheetUpload) -> bool:

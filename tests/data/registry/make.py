@@ -165,6 +165,50 @@ def xlsx(sheet: bytes) -> bytes:
     return out.getvalue()
 
 
+def ods(rows: list[list[str]]) -> bytes:
+    """The smallest OpenDocument spreadsheet calamine reads: one table of strings."""
+    body = "".join(
+        "<table:table-row>"
+        + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{escape(v)}</text:p>'
+            "</table:table-cell>"
+            if v
+            else "<table:table-cell/>"
+            for v in row
+        )
+        + "</table:table-row>"
+        for row in rows
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="V_VD_SIS">'
+        f"{body}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
+        ' manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+        '"application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data, method in [
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED),
+            ("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED),
+            ("content.xml", content, zipfile.ZIP_DEFLATED),
+        ]:
+            info = zipfile.ZipInfo(name, date_time=(2026, 12, 1, 0, 0, 0))
+            info.compress_type = method
+            archive.writestr(info, data)
+    return out.getvalue()
+
+
 def files() -> dict[str, bytes]:
     """Every file's name and bytes."""
     rows = [HEADER, *STUDENTS]
@@ -181,6 +225,7 @@ def files() -> dict[str, bytes]:
     return {
         "valid.csv": csv_text(rows).encode("utf-8"),
         "valid.xlsx": xlsx(sheet_xml(rows)),
+        "valid.ods": ods(rows),
         "cp1253.csv": csv_text(rows, ";").encode("cp1253"),
         "bom.csv": b"\xef\xbb\xbf" + csv_text(rows).encode("utf-8"),
         "wrong_columns.csv": csv_text(wrong).encode("utf-8"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
@@ -43,6 +43,8 @@ class Lookups:
     # R16's correlation and the identity it was asked about, by row number.
     matches: dict[int, Match]
     identities: dict[int, Identity]
+    # Rows whose possible duplicate the helpdesk rejected, with its reason (kleidi.review).
+    rejected: dict[int, str] = field(default_factory=dict)
 
 
 def decide(row: Row, sheet: Lookups) -> Plan | None:
@@ -67,7 +69,12 @@ def decide(row: Row, sheet: Lookups) -> Plan | None:
         person = owner
     elif person is None and match.possible:
         existing = ", ".join(f"#{p.pk}" for p in match.possible[:3])
-        row.error("surname", "person.possible_duplicate", {"existing": existing})
+        if row.number in sheet.rejected:
+            params = {"existing": existing, "reason": sheet.rejected[row.number]}
+            row.error("surname", "person.review_rejected", params)
+        else:
+            row.error("surname", "person.possible_duplicate", {"existing": existing})
+            row.possible = tuple(p.pk for p in match.possible)
 
     if row.username and account is None and not row.has_error("username", "surname"):
         surname = row.values.get("surname", "")

@@ -9,6 +9,7 @@ from kleidi.people.models import School
 from kleidi.sheets.validation.decision import Lookups, decide
 from kleidi.sheets.validation.duplicates import mark_duplicates
 from kleidi.sheets.validation.fields import check_fields
+from kleidi.sheets.validation.queue import follow_decisions, review_entry
 from kleidi.sheets.validation.result import Result
 from kleidi.sheets.validation.rows import Row, accounts_by_username, read_rows
 from kleidi.sheets.validation.suggestions import suggest
@@ -30,13 +31,15 @@ def validate_provisioning(
     # Bulk database reads: accounts named by the sheet, and the correlation (R16).
     accounts = accounts_by_username({r.username for r in rows if r.username})
     identities = [_identity(row) for row in rows]
+    matches = correlate(identities, school)
     sheet = Lookups(
         school=school,
         today=today,
         accounts=accounts,
         owners=people_by_id(a.person_id for a in accounts.values() if a.person_id),
-        matches=correlate(identities, school),
+        matches=matches,
         identities={i.key: i for i in identities},
+        rejected=follow_decisions(rows, matches, school),
     )
     for row in rows:
         plan = decide(row, sheet)
@@ -45,6 +48,9 @@ def validate_provisioning(
     suggest([r for r in rows if r.missing_surname], {r.username for r in rows})
 
     for row in rows:
+        entry = review_entry(school, row)
+        if entry is not None:
+            result.review.append(entry)
         result.errors.extend(row.errors)
         if row.errors:
             result.add_failed(row.number, row.username)

@@ -48,6 +48,8 @@ class Result:
     warnings: list[dict] = field(default_factory=list)
     outcomes: list[dict] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
+    # Rows for the helpdesk's review queue (validation.queue.review_entry); not stored.
+    review: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

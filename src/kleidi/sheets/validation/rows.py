@@ -33,6 +33,7 @@ class Row:
         "kind",
         "missing_surname",
         "number",
+        "possible",
         "raw",
         "username",
         "values",
@@ -50,6 +51,8 @@ class Row:
         self.alias: dict[str, str] = {}
         # R10 failed: the error, with suggestions, is added in bulk afterwards.
         self.missing_surname = False
+        # R16 left the person open between these people: the row goes to the review queue.
+        self.possible: tuple[int, ...] = ()
 
     def error(self, column, code, params=None, value=None):
         column = self.alias.get(column, column)
