@@ -26,7 +26,9 @@ def send_welcomes(accounts: list[Account], *, reason: str, now: dt.datetime | No
     """R3 for many accounts at once: older links voided, tokens, messages and audit in bulk."""
     now = now or timezone.now()
     LinkToken.objects.filter(
-        account__in=accounts, used_at__isnull=True, voided_at__isnull=True
+        account_id__in=[account.pk for account in accounts],
+        used_at__isnull=True,
+        voided_at__isnull=True,
     ).update(voided_at=now)
     seals = [new_token() for _ in accounts]
     links = link_urls([sealed for sealed, _ in seals])
