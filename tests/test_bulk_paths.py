@@ -235,3 +235,18 @@ def test_new_instances_equal_the_models_own_constructor(account):
     # Anything but fields goes through the constructor (which refuses an unknown name).
     with pytest.raises(TypeError):
         new_instances(Person, [{"surname": "Α", "nonsense": 1}])
+
+
+def test_a_field_with_its_own_preparation_is_never_skipped(db):
+    from django.db import connection, models
+
+    from kleidi.bulk import _preparers
+
+    class Shouting(models.CharField):
+        def get_prep_value(self, value):
+            return super().get_prep_value(value).upper()
+
+    shouting, plain = _preparers(
+        [Shouting(max_length=9), models.CharField(max_length=9)], connection
+    )
+    assert (shouting("quiet"), plain("quiet")) == ("QUIET", "quiet")

@@ -27,20 +27,41 @@ from collections.abc import Sequence
 
 from django.db import connections, models, router
 from django.db.models.base import ModelState
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_init, pre_init
 
 # Fields whose prepared value is the `str` itself: no conversion to do.
 _TEXT_FIELDS = (models.CharField, models.TextField)
 
 
+def _plain(field) -> bool:
+    """Does the field prepare values with Django's own CharField/TextField/IntegerField code?
+
+    Only then is a `str` (an `int`) already what the driver takes; a subclass
+    with its own preparation always goes through it.
+    """
+    cls = type(field)
+    own = (models.CharField, models.TextField, models.IntegerField)
+    # An AutoField (a foreign key's target) only asks the backend to accept the key.
+    db_save = (models.Field.get_db_prep_save, AutoFieldMixin.get_db_prep_save)
+    db_prep = (models.Field.get_db_prep_value, AutoFieldMixin.get_db_prep_value)
+    return (
+        cls.get_db_prep_save in db_save
+        and cls.get_db_prep_value in db_prep
+        and any(cls.get_prep_value is base.get_prep_value for base in own)
+    )
+
+
 def _preparers(fields, connection) -> list:
     """One function per field turning a model-level value into what the driver takes."""
 
     def prep(field):
-        if isinstance(field, _TEXT_FIELDS) and not isinstance(field, models.GenericIPAddressField):
+        if isinstance(field, _TEXT_FIELDS) and _plain(field):
             generic = field.get_db_prep_save
             return lambda value: value if type(value) is str else generic(value, connection)
-        if isinstance(field, models.ForeignKey | models.IntegerField | models.BooleanField):
+        if (isinstance(field, models.IntegerField) and _plain(field)) or (
+            isinstance(field, models.ForeignKey) and _plain(field.target_field)
+        ):
             generic = field.get_db_prep_save
             return lambda value: (
                 value if value is None or type(value) is int else generic(value, connection)
