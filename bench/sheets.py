@@ -206,11 +206,19 @@ def child(measure: str, path: str) -> dict:
         from kleidi.sheets.reader import read_sheet
 
         actor = Account.objects.get(username="grammateiael")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = apply_table(read_sheet(data), school=school, kind="postgraduate", actor=actor)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         assert result.ok, result.errors[:3]
-        return _report(measure, seconds, result.rows, peak_before, changes=result.changes())
+        return _report(
+            measure,
+            seconds,
+            result.rows,
+            peak_before,
+            changes=result.changes(),
+            cpu=round(cpu, 3),
+            load=round(os.getloadavg()[0], 1),
+        )
     if measure == "import_export":
         import tablib
         from import_export import resources

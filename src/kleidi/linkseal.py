@@ -14,6 +14,7 @@ become a link that says "no longer valid, ask for a new one".
 """
 
 import base64
+import functools
 import logging
 import re
 import secrets
@@ -41,9 +42,15 @@ def _mac(purpose: str, value: str, secret: str) -> bytes:
     return salted_hmac(salt, value, secret=secret, algorithm="sha256").digest()
 
 
+@functools.lru_cache(maxsize=16)
 def key_id(secret: str) -> str:
     """Which key sealed a placeholder; says nothing about the key itself."""
     return _b64(_mac("key-id", "", secret))[:_KEY_ID_CHARS]
+
+
+def is_placeholder(text: str) -> bool:
+    """Is `text` exactly one placeholder as `seal` makes them?"""
+    return _PLACEHOLDER.fullmatch(text) is not None
 
 
 def derive(nonce: str, secret: str | None = None) -> str:

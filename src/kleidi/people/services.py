@@ -9,7 +9,8 @@ import datetime as dt
 
 from django.db import transaction
 
-from kleidi.audit.services import build_event, record, record_many
+from kleidi.audit.services import event_row, record, record_many
+from kleidi.bulk import insert_rows, new_instances
 from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
 
 AUDITED_FIELDS = (
@@ -69,13 +70,13 @@ def create_people(
     rows: list[dict[str, str]], *, actor=None, client_ip=None, school=None
 ) -> list[Person]:
     """R2: create people in one INSERT, each audited as `person.created` with its data."""
-    people = [Person(**fields) for fields in rows]
+    people = new_instances(Person, rows)
     for person in people:
         person.refresh_keys()
-    people = Person.objects.bulk_create(people, batch_size=500)
+    insert_rows(people, returning=True)
     record_many(
         [
-            build_event(
+            event_row(
                 "person.created",
                 actor=actor,
                 client_ip=client_ip,
@@ -119,16 +120,17 @@ def create_affiliations(
     Each row holds the model's fields (`person`, `school`, ...); the event
     keeps the non-empty values of AFFILIATION_FIELDS.
     """
-    affiliations = Affiliation.objects.bulk_create(
-        [Affiliation(**fields) for fields in rows], batch_size=500
-    )
+    affiliations = new_instances(Affiliation, rows)
+    insert_rows(affiliations, returning=True)
+    kinds: dict[str, str] = {}
     record_many(
         [
-            build_event(
+            event_row(
                 "affiliation.created",
                 actor=actor,
                 client_ip=client_ip,
                 target=affiliation,
+                target_repr=_affiliation_repr(affiliation, kinds),
                 school=school if school is not None else affiliation.school,
                 details={
                     "after": {
@@ -142,6 +144,14 @@ def create_affiliations(
         ]
     )
     return affiliations
+
+
+def _affiliation_repr(affiliation: Affiliation, kinds: dict[str, str]) -> str:
+    """`str(affiliation)` with each kind's (translated) label looked up once per call."""
+    if affiliation.kind not in kinds:
+        kinds[affiliation.kind] = affiliation.get_kind_display()
+    school = affiliation.school.code if affiliation.school_id else "-"
+    return f"{kinds[affiliation.kind]} {school} {affiliation.registration_number}".strip()
 
 
 def create_affiliation(fields: dict, *, actor=None, client_ip=None, school=None) -> Affiliation:

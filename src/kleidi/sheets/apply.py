@@ -27,8 +27,7 @@ from kleidi.accounts.services import (
     reactivate_account,
     renew_account,
 )
-from kleidi.audit.models import AuditEvent
-from kleidi.audit.services import build_event, record, record_many
+from kleidi.audit.services import event_row, record, record_many
 from kleidi.people.models import Affiliation, School
 from kleidi.people.services import (
     create_affiliation,
@@ -193,9 +192,9 @@ def _new_affiliation(plan: Plan, person, school) -> dict:
     }
 
 
-def _row_event(plan: Plan, target, school, actor, client_ip, sheet_id) -> AuditEvent:
+def _row_event(plan: Plan, target, school, actor, client_ip, sheet_id) -> tuple:
     """R29: one event per row, written in bulk with the rest of the apply."""
-    return build_event(
+    return event_row(
         "sheet.row_applied",
         actor=actor,
         client_ip=client_ip,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,9 +18,19 @@ from kleidi.accounts.models import (
 )
 from kleidi.accounts.services.transitions import S, transition
 from kleidi.accounts.signals import account_changed, welcome_due
-from kleidi.audit.services import build_event, record, record_many
+from kleidi.audit.services import event_row, record, record_many
+from kleidi.bulk import insert_rows, new_instances
 from kleidi.errors import error
 from kleidi.people.models import Affiliation, Person, School
+
+
+def _unusable_password() -> str:
+    """What `set_unusable_password` stores ("!" and 40 random characters), 8× cheaper.
+
+    Django draws the 40 characters one `secrets.choice` at a time (0.9 s for
+    a 10,000-account sheet); 30 random bytes in base64url are 40 characters too.
+    """
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
 
 
 @dataclass(frozen=True)
@@ -70,25 +82,27 @@ def create_accounts(
         if name in already or name in seen:
             raise error("username.taken", value=name)
         seen.add(name)
-    accounts = []
-    for spec, name in zip(specs, names, strict=True):
-        school = spec.school or (spec.affiliation.school if spec.affiliation else None)
-        account = Account(
-            username=name,
-            kind=spec.kind,
-            person=spec.person,
-            affiliation=spec.affiliation,
-            school=school,
-            expires_at=spec.expires_at,
-            role=spec.role,
-            state=S.PENDING,
-        )
-        account.set_unusable_password()
-        accounts.append(account)
-    accounts = Account.objects.bulk_create(accounts, batch_size=500)
+    accounts = new_instances(
+        Account,
+        [
+            {
+                "username": name,
+                "kind": spec.kind,
+                "person": spec.person,
+                "affiliation": spec.affiliation,
+                "school": spec.school or (spec.affiliation.school if spec.affiliation else None),
+                "expires_at": spec.expires_at,
+                "role": spec.role,
+                "state": S.PENDING,
+                "password": _unusable_password(),
+            }
+            for spec, name in zip(specs, names, strict=True)
+        ],
+    )
+    insert_rows(accounts, returning=True)
     record_many(
         [
-            build_event(
+            event_row(
                 "account.created",
                 actor=actor,
                 client_ip=client_ip,

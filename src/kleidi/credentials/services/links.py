@@ -44,6 +44,22 @@ def link_url(sealed: str) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
+def link_urls(sealed: list[str]) -> list[str]:
+    """`link_url` of each placeholder, reversing the URL once (a sheet sends thousands).
+
+    Every placeholder has the same shape (linkseal's pattern, all characters
+    that a URL keeps as they are), so each link is the first one with its
+    placeholder swapped; one of another shape goes through `link_url`.
+    """
+    if not sealed:
+        return []
+    first = link_url(sealed[0])
+    head, found, tail = first.partition(sealed[0])
+    if not found or sealed[0] in tail or not linkseal.is_placeholder(sealed[0]):
+        return [link_url(s) for s in sealed]
+    return [f"{head}{s}{tail}" if linkseal.is_placeholder(s) else link_url(s) for s in sealed]
+
+
 def lifetime(purpose: str) -> dt.timedelta:
     if purpose == LinkPurpose.ACTIVATION:
         return dt.timedelta(days=settings.ACTIVATION_LINK_DAYS)

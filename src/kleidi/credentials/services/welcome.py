@@ -9,11 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from kleidi.accounts.models import Account
-from kleidi.audit.services import build_event, record_many
-from kleidi.bulk import insert_rows
+from kleidi.audit.services import event_row, record_many
+from kleidi.bulk import insert_values
 from kleidi.credentials.models import LinkPurpose, LinkToken
-from kleidi.credentials.services.links import lifetime, link_url, new_token
-from kleidi.notifications.services import queue_messages
+from kleidi.credentials.services.links import lifetime, link_urls, new_token
+from kleidi.notifications.services import write_messages
 
 
 def send_welcome(account: Account, *, reason: str, now: dt.datetime | None = None) -> None:
@@ -26,33 +26,37 @@ def send_welcomes(accounts: list[Account], *, reason: str, now: dt.datetime | No
     """R3 for many accounts at once: older links voided, tokens, messages and audit in bulk."""
     now = now or timezone.now()
     LinkToken.objects.filter(
-        account__in=accounts, used_at__isnull=True, voided_at__isnull=True
+        account_id__in=[account.pk for account in accounts],
+        used_at__isnull=True,
+        voided_at__isnull=True,
     ).update(voided_at=now)
-    tokens, messages = [], []
-    for account in accounts:
-        sealed, token_hash = new_token()
-        tokens.append(
-            LinkToken(
-                account=account,
-                purpose=LinkPurpose.ACTIVATION,
-                token_hash=token_hash,
-                created_at=now,
-                expires_at=now + lifetime(LinkPurpose.ACTIVATION),
-            )
-        )
-        context = {
-            "username": account.username,
-            "link": link_url(sealed),
-            "days": settings.ACTIVATION_LINK_DAYS,
-            "reason": reason,
-            "base_url": settings.BASE_URL,
-        }
-        messages.append((account.email, context, account))
-    insert_rows(tokens)
-    queue_messages("welcome", messages)
+    seals = [new_token() for _ in accounts]
+    links = link_urls([sealed for sealed, _ in seals])
+    expires_at = now + lifetime(LinkPurpose.ACTIVATION)
+    activation = LinkPurpose.ACTIVATION.value
+    insert_values(
+        LinkToken,
+        ("account", "purpose", "token_hash", "created_at", "expires_at", "used_at", "voided_at"),
+        [
+            (account.pk, activation, token_hash, now, expires_at, None, None)
+            for account, (_, token_hash) in zip(accounts, seals, strict=True)
+        ],
+    )
+    constant = {
+        "days": settings.ACTIVATION_LINK_DAYS,
+        "reason": reason,
+        "base_url": settings.BASE_URL,
+    }
+    write_messages(
+        "welcome",
+        [
+            (account.email, {"username": account.username, "link": link, **constant}, account)
+            for account, link in zip(accounts, links, strict=True)
+        ],
+    )
     record_many(
         [
-            build_event(
+            event_row(
                 "link.issued",
                 target=account,
                 school=account.school,
