@@ -165,7 +165,13 @@ def test_r4_other_admission_routes_are_held_for_review(school, route):
     assert found["situation"] == "held"
     assert found["review"] is True
     assert found["reason"]["code"] == "registry.admission_route"
+    assert found["reason"]["params"] == {"route": str(route.label)}
     assert found["username"] == ""
+
+
+def test_r4_the_held_reason_names_the_route_in_greek(school):
+    report = preview_feed(feed([rec(0, admission_route="transfer")]), today=TODAY)
+    assert "«μετεγγραφή»" in outcome(report, 0)["reason"]["message"]
 
 
 def test_r4_a_known_student_who_left_is_held_one_never_known_is_unchanged(school):

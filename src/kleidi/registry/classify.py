@@ -486,10 +486,17 @@ def _classify_new(outcome: Outcome, record: FeedRecord) -> None:
         outcome.situation = HELD
         outcome.reason = {
             "code": "registry.admission_route",
-            "params": {"route": str(record.values.get("admission_route") or "")},
+            "params": {"route": _route_label(record.values.get("admission_route"))},
         }
     else:
         outcome.situation = CREATE
+
+
+def _route_label(route) -> str:
+    """The admission route as the member's language names it («μετεγγραφή»), for the reason."""
+    if route in AdmissionRoute.values:
+        return str(AdmissionRoute(route).label)
+    return str(route or "")
 
 
 def _classify_unknown(outcomes: list[Outcome]) -> None:
