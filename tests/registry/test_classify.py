@@ -154,6 +154,11 @@ def test_r4_waiting_email_without_or_with_institutional_email(school):
     report = preview_feed(feed(records), today=TODAY)
     assert set(situations(report).values()) == {"waiting_email"}
     assert all(o["username"] == "" for o in report.as_json()["outcomes"])
+    assert [outcome(report, n)["reason"]["code"] for n in (0, 1)] == [
+        "email.required",
+        "email.institutional",
+    ]
+    assert all(not o["review"] for o in report.as_json()["outcomes"])
 
 
 @pytest.mark.parametrize(

@@ -317,6 +317,7 @@ def test_r1_an_institutional_email_waits_without_an_error(tmp_path):
     record = one(tmp_path, extEmail="gpap@mail.ntua.gr")
     assert record.ok
     assert record.email_code == "email.institutional"
+    assert record.email_params == {"value": "gpap@mail.ntua.gr"}
     assert record.values["external_email"] == ""
 
 

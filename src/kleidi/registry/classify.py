@@ -135,7 +135,7 @@ class Outcome:
     username: str = ""
     changes: dict[str, dict] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
-    reason: dict | None = None  # {"code", "params"}: why held or disputed
+    reason: dict | None = None  # {"code", "params"}: why held, disputed or waiting
     retire_on: dt.date | None = None
     # The plan apply carries out.
     known: Known | None = None
@@ -482,6 +482,7 @@ def _classify_new(outcome: Outcome, record: FeedRecord) -> None:
     """An active record Kleidi cannot create yet, or a `create` (usernames come later)."""
     if record.email_code:
         outcome.situation = WAITING_EMAIL
+        outcome.reason = {"code": record.email_code, "params": dict(record.email_params)}
     elif record.values.get("admission_route") != AdmissionRoute.NATIONAL_EXAMS:
         outcome.situation = HELD
         outcome.reason = {

@@ -443,6 +443,7 @@ class _Builder:
             if code in ("email.required", "email.institutional"):
                 # Not an error: the record waits for an external email (R1, R4).
                 record.email_code = code
+                record.email_params = params
             else:
                 self._error(record, "external_email", code, params)
             values["external_email"] = ""

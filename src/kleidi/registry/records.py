@@ -51,13 +51,15 @@ class FeedRecord:
     an `AdmissionRoute` value, `login_name` lowercased or "". `errors` are
     `kleidi.sheets.validation.error_entry(number, sis_column, code, ...)`
     entries; `email_code` is "email.required" or "email.institutional" when the
-    record must wait for an external email (R1, R4), which is not an error.
+    record must wait for an external email (R1, R4), which is not an error;
+    `email_params` its message's parameters (the refused address).
     """
 
     number: int
     values: dict[str, object]
     errors: list[dict] = field(default_factory=list)
     email_code: str = ""
+    email_params: dict = field(default_factory=dict)
 
     @property
     def registration_number(self) -> str:
