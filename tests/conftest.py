@@ -83,3 +83,29 @@ def account(demo):
         )
 
     return get
+
+
+@pytest.fixture
+def school_el(demo):
+    from kleidi.people.models import School
+
+    return School.objects.get(code="el")
+
+
+@pytest.fixture
+def school_ch(demo):
+    from kleidi.people.models import School
+
+    return School.objects.get(code="ch")
+
+
+@pytest.fixture
+def helpdesk(account):
+    """The demo's helpdesk operator (all schools)."""
+    return account("helpdesk")
+
+
+@pytest.fixture
+def secretariat(account):
+    """The demo's secretariat of `el`."""
+    return account("grammateiael")

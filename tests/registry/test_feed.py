@@ -27,27 +27,9 @@ from kleidi.registry.feed import feed_from_rows, read_feed
 from kleidi.registry.records import ACTIVE, FIELDS, GRADUATED, LEFT
 from kleidi.sheets.reader import Limits, clean_cell
 from kleidi.sheets.validation import render
+from tests.registry import SIS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "registry"
-SIS = [
-    "registrationID",
-    "departmentID",
-    "lastNameEl",
-    "firstNameEl",
-    "fatherFirstNameEl",
-    "motherFirstNameEl",
-    "lastNameEn",
-    "firstNameEn",
-    "fatherFirstNameEn",
-    "motherFirstNameEn",
-    "birthDate",
-    "extEmail",
-    "mobilePhone",
-    "enrollmentStatus",
-    "enrollmentStatusDate",
-    "enrollmentType",
-    "loginName",
-]
 
 
 def student(n: int = 1, **changes) -> dict:

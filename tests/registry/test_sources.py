@@ -32,6 +32,7 @@ from kleidi.registry.feed import read_feed
 from kleidi.registry.records import ACTIVE, GRADUATED
 from kleidi.sheets.reader import Limits
 from tests.conftest import require_service
+from tests.registry import SIS
 from tests.test_settings import accepted
 from tests.test_settings import refused as refused_setting
 
@@ -163,25 +164,7 @@ def test_r4_the_view_is_read_as_a_feed(sis):
     )
     feed = read_feed("database")
     assert feed.source == f"database:{sis.view}"
-    assert feed.columns == [
-        "registrationID",
-        "departmentID",
-        "lastNameEl",
-        "firstNameEl",
-        "fatherFirstNameEl",
-        "motherFirstNameEl",
-        "lastNameEn",
-        "firstNameEn",
-        "fatherFirstNameEn",
-        "motherFirstNameEn",
-        "birthDate",
-        "extEmail",
-        "mobilePhone",
-        "enrollmentStatus",
-        "enrollmentStatusDate",
-        "enrollmentType",
-        "loginName",
-    ]
+    assert feed.columns == SIS
     first, second = sorted(feed.records, key=lambda r: r.registration_number, reverse=True)
     assert first.ok and second.ok
     assert first.values == {

@@ -1,6 +1,6 @@
 import pytest
 
-from kleidi.people.models import AffiliationKind, School
+from kleidi.people.models import AffiliationKind
 from kleidi.people.services import create_affiliation, create_person
 from kleidi.review import services
 
@@ -9,26 +9,6 @@ from kleidi.review import services
 def fast_hashing(settings):
     """The demo's passwords are hashed on every seed; Argon2 is needlessly slow for that here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def school_el(demo):
-    return School.objects.get(code="el")
-
-
-@pytest.fixture
-def school_ch(demo):
-    return School.objects.get(code="ch")
-
-
-@pytest.fixture
-def helpdesk(account):
-    return account("helpdesk")
-
-
-@pytest.fixture
-def secretariat(account):
-    return account("grammateiael")
 
 
 def create_undergraduate(item, *, person, actor, client_ip):
