@@ -30,7 +30,7 @@ from kleidi.registry import sources
 from kleidi.registry.records import ACTIVE, GRADUATED, LEFT, Feed, FeedRecord
 from kleidi.sheets.headers import HEADER_SEARCH_ROWS, header_key
 from kleidi.sheets.reader import Limits, SheetError, clean_cell, read_sheet
-from kleidi.sheets.validation.cells import as_text, is_placeholder, parse_date
+from kleidi.sheets.validation.cells import as_text, is_placeholder, mobile_text, parse_date
 from kleidi.sheets.validation.result import code_params, error_entry
 from kleidi.text import lookalikes
 
@@ -453,11 +453,8 @@ class _Builder:
         mobile = values["mobile"]
         if not mobile:
             return
-        if mobile.isdigit() and len(mobile) > 10 and not mobile.startswith("00"):
-            # A numeric cell lost the "+" or "00" of an international number.
-            mobile = "+" + mobile
         try:
-            values["mobile"] = clean_mobile(mobile)
+            values["mobile"] = clean_mobile(mobile_text(mobile))
         except ValidationError as exc:
             code, params = code_params(exc)
             self._error(record, "mobile", code, {**params, "value": values["mobile"]})
