@@ -118,21 +118,7 @@ NAMES = (
 # Values most records repeat (schools, statuses, given names): one string each, not
 # 40,000 copies, since a feed's records stay in memory for the whole import.
 SHARED = frozenset(
-    {
-        "department_id",
-        "surname",
-        "given_name",
-        "father_name",
-        "mother_name",
-        "latin_surname",
-        "latin_given_name",
-        "latin_father_name",
-        "latin_mother_name",
-        "birth_date",
-        "status",
-        "status_date",
-        "admission_route",
-    }
+    {"department_id", *NAMES, "birth_date", "status", "status_date", "admission_route"}
 )
 REQUIRED_VALUES = ("registration_number", "department_id", "surname", "given_name", "status")
 
