@@ -34,6 +34,7 @@ from kleidi.people.models import (
 )
 from kleidi.registry import usernames
 from kleidi.registry.records import ACTIVE, GRADUATED, LEFT, Feed, FeedRecord
+from kleidi.sheets.validation.result import error_entry, render
 from kleidi.text import match_key
 
 CREATE = "create"
@@ -88,24 +89,6 @@ _KNOWN = (
 _ACCOUNT_STATES_IN_USE = (AccountState.PENDING, AccountState.ACTIVE, AccountState.EXPIRED)
 
 Progress = Callable[[int, int], None]
-
-
-def error_entry(row, column, code, params=None, value="") -> dict:
-    """A record error shaped as the sheets' (`kleidi.sheets.validation.error_entry`).
-
-    The sheets are a sibling layer (import-linter): the shape is repeated, not imported.
-    """
-    return {
-        "row": row,
-        "column": column,
-        "code": code,
-        "params": {k: str(v) for k, v in (params or {}).items()},
-        "value": value if isinstance(value, str) else str(value),
-    }
-
-
-def render(entry: dict) -> str:
-    return message(entry["code"], entry.get("params") or None)
 
 
 @dataclass

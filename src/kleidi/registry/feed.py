@@ -30,9 +30,9 @@ from kleidi.registry import sources
 from kleidi.registry.records import ACTIVE, GRADUATED, LEFT, Feed, FeedRecord
 from kleidi.sheets.headers import HEADER_SEARCH_ROWS, header_key
 from kleidi.sheets.reader import Limits, SheetError, clean_cell, read_sheet
-from kleidi.sheets.validation.cells import as_text, is_placeholder, parse_date
+from kleidi.sheets.validation.cells import as_text, is_placeholder, mobile_text, parse_date
+from kleidi.sheets.validation.names import lookalike_params
 from kleidi.sheets.validation.result import code_params, error_entry
-from kleidi.text import lookalikes
 
 DATABASE = "database"
 
@@ -118,21 +118,7 @@ NAMES = (
 # Values most records repeat (schools, statuses, given names): one string each, not
 # 40,000 copies, since a feed's records stay in memory for the whole import.
 SHARED = frozenset(
-    {
-        "department_id",
-        "surname",
-        "given_name",
-        "father_name",
-        "mother_name",
-        "latin_surname",
-        "latin_given_name",
-        "latin_father_name",
-        "latin_mother_name",
-        "birth_date",
-        "status",
-        "status_date",
-        "admission_route",
-    }
+    {"department_id", *NAMES, "birth_date", "status", "status_date", "admission_route"}
 )
 REQUIRED_VALUES = ("registration_number", "department_id", "surname", "given_name", "status")
 
@@ -229,8 +215,6 @@ def _words(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 STATUSES = _words(STATUS_WORDS)
 ROUTES = _words(ROUTE_WORDS)
 
-_HAS_LATIN = re.compile("[A-Za-z]")
-_HAS_GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 # A placeholder (a dash, «άγνωστο», «N/A») never holds a digit or an @.
@@ -453,11 +437,8 @@ class _Builder:
         mobile = values["mobile"]
         if not mobile:
             return
-        if mobile.isdigit() and len(mobile) > 10 and not mobile.startswith("00"):
-            # A numeric cell lost the "+" or "00" of an international number.
-            mobile = "+" + mobile
         try:
-            values["mobile"] = clean_mobile(mobile)
+            values["mobile"] = clean_mobile(mobile_text(mobile))
         except ValidationError as exc:
             code, params = code_params(exc)
             self._error(record, "mobile", code, {**params, "value": values["mobile"]})
@@ -503,9 +484,9 @@ class _Builder:
 
 def _name_fault(value: str) -> tuple[str, dict] | None:
     """The sheets' name checks (R9, §6): look-alike Latin letters in a word; digits or no letter."""
-    if _HAS_LATIN.search(value) and _HAS_GREEK.search(value):
-        for found in lookalikes(value):
-            return "name.lookalike", {"value": found.word, "suggestion": found.suggestion or "?"}
+    params = lookalike_params(value)
+    if params is not None:
+        return "name.lookalike", params
     if _HAS_DIGIT.search(value) or not _HAS_LETTER.search(value):
         return "name.invalid", {"value": value}
     return None

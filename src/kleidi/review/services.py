@@ -156,12 +156,7 @@ def _file(prepared: dict, *, actor, client_ip) -> dict[str, int]:
                     client_ip=client_ip,
                     target=item,
                     school=item.school,
-                    details={
-                        "source": item.source,
-                        "reason": item.reason,
-                        "key": item.key,
-                        "candidates": item.candidates,
-                    },
+                    details=_details(item, candidates=item.candidates),
                 )
                 for action, item in events
             ]
@@ -241,15 +236,13 @@ def approve(
             client_ip=client_ip,
             target=locked,
             school=locked.school,
-            details={
-                "source": locked.source,
-                "reason": locked.reason,
-                "key": locked.key,
-                "decision": "link" if person is not None else "create",
-                "person": person.pk if person is not None else None,
-                "decision_reason": cleaned,
-                "resolution": resolution,
-            },
+            details=_details(
+                locked,
+                decision="link" if person is not None else "create",
+                person=person.pk if person is not None else None,
+                decision_reason=cleaned,
+                resolution=resolution,
+            ),
         )
     return locked
 
@@ -266,14 +259,14 @@ def reject(item: ReviewItem, *, actor, reason: str, client_ip=None) -> ReviewIte
             client_ip=client_ip,
             target=locked,
             school=locked.school,
-            details={
-                "source": locked.source,
-                "reason": locked.reason,
-                "key": locked.key,
-                "decision_reason": cleaned,
-            },
+            details=_details(locked, decision_reason=cleaned),
         )
     return locked
+
+
+def _details(item: ReviewItem, **more) -> dict:
+    """An item's audit details: what every review event names, then the event's own."""
+    return {"source": item.source, "reason": item.reason, "key": item.key, **more}
 
 
 def _decide(item, state, actor, reason, *, resolution=None, person=None) -> None:

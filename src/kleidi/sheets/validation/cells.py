@@ -1,4 +1,4 @@
-"""Reading typed values out of cells: dates (R14), the kind column, «-» for nothing."""
+"""Reading typed values out of cells: dates (R14), the kind column, mobiles, «-» for nothing."""
 
 from __future__ import annotations
 
@@ -23,6 +23,16 @@ _UNKNOWN = frozenset(
     match_key(word)
     for word in ("n/a", "ν/α", "δ/υ", "δεν υπάρχει", "άγνωστο", "άγνωστος", "άγνωστη", "αγνώστου")
 )
+
+
+def mobile_text(text: str) -> str:
+    """A mobile cell's text for `clean_mobile`: a long bare number gets back its "+".
+
+    A numeric cell lost the "+" or "00" of an international number.
+    """
+    if text.isdigit() and len(text) > 10 and not text.startswith("00"):
+        return "+" + text
+    return text
 
 
 def is_placeholder(text: str) -> bool:

@@ -13,7 +13,13 @@ from kleidi.people.validation import (
     split_address,
     split_supervisor,
 )
-from kleidi.sheets.validation.cells import as_text, is_placeholder, parse_date, parse_kind
+from kleidi.sheets.validation.cells import (
+    as_text,
+    is_placeholder,
+    mobile_text,
+    parse_date,
+    parse_kind,
+)
 from kleidi.sheets.validation.names import (
     NAME_FIELDS,
     check_name,
@@ -101,11 +107,8 @@ def _check_mobile(row: Row) -> None:
     if not mobile:
         row.error("mobile", "field.required")
         return
-    if mobile.isdigit() and len(mobile) > 10 and not mobile.startswith("00"):
-        # A numeric cell lost the "+" or "00" of an international number.
-        mobile = "+" + mobile
     try:
-        values["mobile"] = clean_mobile(mobile)
+        values["mobile"] = clean_mobile(mobile_text(mobile))
     except ValidationError as exc:
         code, params = code_params(exc)
         row.error("mobile", code, {**params, "value": values["mobile"]})

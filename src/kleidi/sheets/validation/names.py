@@ -136,17 +136,24 @@ def split_full_name(full: str, username: str) -> NameSplit:
     )
 
 
+def lookalike_params(value: str) -> dict | None:
+    """name.lookalike's params for the first word mixing Greek and Latin look-alike letters."""
+    if not (HAS_LATIN.search(value) and HAS_GREEK.search(value)):
+        return None
+    for found in lookalikes(value):
+        return {"value": found.word, "suggestion": found.suggestion or "?"}
+    return None
+
+
 def report_lookalike(row: Row, name: str, value: str, keep_value: bool) -> None:
     """A word mixing Greek and Latin look-alike letters: one error, with its corrected form."""
-    if not (HAS_LATIN.search(value) and HAS_GREEK.search(value)):
+    params = lookalike_params(value)
+    if params is None:
         return
-    for found in lookalikes(value):
-        params = {"value": found.word, "suggestion": found.suggestion or "?"}
-        if keep_value:
-            row.error(name, "name.lookalike", params, value)
-        else:
-            row.error(name, "name.lookalike", params)
-        return
+    if keep_value:
+        row.error(name, "name.lookalike", params, value)
+    else:
+        row.error(name, "name.lookalike", params)
 
 
 def check_name(row: Row, name: str, required: bool) -> None:
