@@ -98,8 +98,17 @@ def test_r4_preview_writes_nothing_but_its_audit_event(school):
 def test_r4_preview_json_schema(school):
     report = preview_feed(feed([rec(0, login_name="")]), today=TODAY)
     data = report.as_json()
-    assert set(data) == {"ok", "dry_run", "source", "records", "counts", "outcomes", "refusal"}
-    assert data["ok"] is True and data["refusal"] is None
+    assert set(data) == {
+        "ok",
+        "dry_run",
+        "source",
+        "records",
+        "counts",
+        "outcomes",
+        "refusal",
+        "warnings",
+    }
+    assert data["ok"] is True and data["refusal"] is None and data["warnings"] == []
     (row,) = data["outcomes"]
     assert {
         "record",

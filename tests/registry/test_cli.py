@@ -306,3 +306,20 @@ def test_r4_cli_an_unexpected_error_exits_2_not_1(feed_path, monkeypatch):
     assert body["error"]["params"] == {"error": "RuntimeError"}
     assert "RuntimeError: boom" in err
     lock.acquire().release()  # released on the way out
+
+
+def test_r9_cli_an_ignored_column_is_reported_in_the_summary_and_the_json(tmp_path, demo):
+    """A renamed optional column must not vanish quietly: the operator reads its warning."""
+    rows = [{**student(n), "κινητό τηλ.": "6912345678"} for n in range(2)]
+    path = write_feed(tmp_path / "renamed.csv", rows, [*HEADERS, "κινητό τηλ."])
+    status, out, _ = run(path, "--dry-run", "--format", "json")
+    assert status == 0
+    assert json.loads(out)["warnings"] == [
+        {
+            "code": "sheet.unknown_column",
+            "message": "Η στήλη «κινητό τηλ.» δεν αναγνωρίζεται και αγνοείται.",
+            "params": {"column": "κινητό τηλ."},
+        }
+    ]
+    status, out, _ = run(path, "--dry-run")
+    assert "sheet.unknown_column: Η στήλη «κινητό τηλ.» δεν αναγνωρίζεται και αγνοείται." in out

@@ -55,6 +55,7 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     refusal: CodedError | None = None
     run: RegistryRun | None = None
+    warnings: list[dict] = field(default_factory=list)  # the feed's, e.g. sheet.unknown_column
 
     @property
     def counts(self) -> dict[str, int]:
@@ -88,6 +89,14 @@ class Report:
             "counts": self.counts,
             "outcomes": [o.as_json() for o in self.outcomes],
             "refusal": self.refusal_json(),
+            "warnings": [
+                {
+                    "code": w["code"],
+                    "message": message(w["code"], w["params"]),
+                    "params": w["params"],
+                }
+                for w in self.warnings
+            ],
         }
 
 
@@ -136,6 +145,7 @@ def preview_feed(
         records=classified.records,
         outcomes=classified.outcomes,
         refusal=missing_refusal(classified),
+        warnings=feed.warnings,
     )
     record("registry.previewed", actor=actor, details=_details(feed, report, schools))
     return report
@@ -162,6 +172,7 @@ def import_feed(
             dry_run=False,
             records=classified.records,
             outcomes=classified.outcomes,
+            warnings=feed.warnings,
         )
         apply_outcomes(classified.outcomes, today=today, actor=actor, progress=progress)
         file_for_review(classified.outcomes, actor=actor)

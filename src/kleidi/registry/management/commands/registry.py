@@ -185,6 +185,8 @@ class Command(BaseCommand):
         write(f"{pick(TEXT['situation']):<{width + key}}{pick(TEXT['count']):>8}")
         for situation, label in SITUATIONS.items():
             write(f"{pick(label):<{width}}{situation:<{key}}{counts.get(situation, 0):>8}")
+        for warning in report.get("warnings") or []:
+            write(f"{warning.get('code')}: {warning.get('message')}")
         rows = [o for o in report.get("outcomes") or [] if o.get("situation") in ATTENTION]
         rows.sort(key=lambda o: (ATTENTION.index(o["situation"]), o.get("record") or 0))
         if rows:
