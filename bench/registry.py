@@ -36,11 +36,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from names import GIVEN as SHEET_GIVEN
-from names import SURNAMES
+from common import GIVEN as SHEET_GIVEN
+from common import SURNAMES, postgres, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "kleidi_bench_registry"
 TARGETS = {"first": 20.0, "unchanged": 3.0, "changed": 4.0}
 PEAK_MB = 300
@@ -196,20 +195,6 @@ def child(measure: str, path: str) -> dict:
 # Parent
 
 
-def run_child(measure: str, path: Path, env: dict) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", measure, str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if output.returncode != 0:
-        raise SystemExit(f"{measure} failed:\n{output.stderr[-4000:]}")
-    return json.loads(output.stdout.strip().splitlines()[-1])
-
-
 def prepare(env: dict) -> None:
     """Migrate a fresh database and create the feed's schools through the people service."""
     schools = json.dumps(SCHOOLS, ensure_ascii=False)
@@ -225,23 +210,6 @@ def prepare(env: dict) -> None:
         " **({'registry_id': c} if 'registry_id' in fields else {})}) for c, el, en, p in schools]"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
-
-
-def postgres(action: str) -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    try:
-        with psycopg.connect(
-            PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            if action == "create":
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-    except psycopg.OperationalError:
-        return False
-    return True
 
 
 def main() -> None:
@@ -275,7 +243,7 @@ def main() -> None:
             if not args.skip_sqlite:
                 databases.append(("sqlite", f"sqlite:///{tmpdir / f'bench{run}.sqlite3'}"))
             if not args.skip_postgres:
-                if postgres("create"):
+                if postgres(PG_DB, "create"):
                     databases.append(("postgresql", f"postgres://postgres@127.0.0.1:5432/{PG_DB}"))
                 else:
                     print("PostgreSQL not reachable: skipped", file=sys.stderr)
@@ -294,13 +262,13 @@ def main() -> None:
                         ("unchanged", feed),
                         ("changed", feed_changed),
                     ):
-                        row = run_child(measure, path, env)
+                        row = run_child(__file__, measure, path, env)
                         row = {**row, "database": name, "run": run, "load": os.getloadavg()[0]}
                         results.append(row)
                         print(json.dumps(row, ensure_ascii=False), flush=True)
             finally:
                 if any(name == "postgresql" for name, _ in databases):
-                    postgres("drop")
+                    postgres(PG_DB, "drop")
     print()
     print(
         f"{'database':<11}{'measure':<11}{'read s':>8}{'import s':>10}{'total s':>9}"

@@ -26,10 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from names import GIVEN, SURNAMES
+from common import GIVEN, SURNAMES, postgres, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "kleidi_bench_sheets"
 
 
@@ -221,20 +220,6 @@ def _report(measure, seconds, rows, peak_before, **extra) -> dict:
 # Parent: databases and the table
 
 
-def run_child(measure: str, path: Path, env: dict) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", measure, str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if output.returncode != 0:
-        raise SystemExit(f"{measure} failed:\n{output.stderr[-4000:]}")
-    return json.loads(output.stdout.strip().splitlines()[-1])
-
-
 def prepare(env: dict) -> None:
     """Migrate and seed the demo schools and staff into a fresh database."""
     code = (
@@ -244,23 +229,6 @@ def prepare(env: dict) -> None:
         "from kleidi.portal import demo; demo.seed()"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
-
-
-def postgres(action: str) -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    try:
-        with psycopg.connect(
-            PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            if action == "create":
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-    except psycopg.OperationalError:
-        return False
-    return True
 
 
 def main() -> None:
@@ -284,7 +252,7 @@ def main() -> None:
         write_xlsx(make_rows(args.rows, invalid_every=20), invalid)
         databases = [("sqlite", f"sqlite:///{tmpdir / 'bench.sqlite3'}")]
         if not args.skip_postgres:
-            if postgres("create"):
+            if postgres(PG_DB, "create"):
                 databases.append(("postgresql", f"postgres://postgres@127.0.0.1:5432/{PG_DB}"))
             else:
                 print("PostgreSQL not reachable: skipped", file=sys.stderr)
@@ -299,7 +267,7 @@ def main() -> None:
                     "DJANGO_SETTINGS_MODULE": "kleidi.settings",
                 }
                 prepare(env)
-                parse = run_child("parse", valid, env)
+                parse = run_child(__file__, "parse", valid, env)
                 steps = [
                     ("parse", valid),
                     ("read", valid),
@@ -311,7 +279,7 @@ def main() -> None:
                 if not args.skip_apply:
                     steps.append(("apply", valid))
                 for measure, path in steps:
-                    row = parse if measure == "parse" else run_child(measure, path, env)
+                    row = parse if measure == "parse" else run_child(__file__, measure, path, env)
                     row = {**row, "database": name, "sheet": path.stem}
                     if measure != "parse":
                         row["x_parse"] = round(row["seconds"] / parse["seconds"], 1)
@@ -319,7 +287,7 @@ def main() -> None:
                     print(json.dumps(row, ensure_ascii=False), flush=True)
         finally:
             if len(databases) > 1:
-                postgres("drop")
+                postgres(PG_DB, "drop")
     print()
     print(f"{'database':<11}{'measure':<15}{'sheet':<9}{'seconds':>9}{'× parse':>9}{'peak MB':>9}")
     for row in results:
