@@ -139,3 +139,67 @@ def env_domains(name: str, default: list[str]) -> list[str]:
         if not pattern.match(domain):
             raise ConfigError(name, f"{domain!r} is not a domain name")
     return domains
+
+
+def ldap_urls(name: str) -> list[str]:
+    """The directory's servers, tried in order (failover): `ldap://` or `ldaps://`, comma-separated.
+
+    Empty: the directory is off. Each URL names a host (and a port); a path,
+    query or credentials in a URL are refused, so nothing secret hides there.
+    """
+    raw = env_str(name)
+    urls: list[str] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        if parts.scheme not in ("ldap", "ldaps"):
+            raise ConfigError(name, f"{item!r}: expected ldap:// or ldaps://")
+        if not parts.hostname:
+            raise ConfigError(name, f"{item!r} has no host")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise ConfigError(name, f"{item!r} has an invalid port") from None
+        if parts.username or parts.password:
+            raise ConfigError(name, f"{item!r}: no credentials in the URL (use the password file)")
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise ConfigError(name, f"{item!r}: only scheme, host and port")
+        url = f"{parts.scheme}://{parts.netloc}"
+        if url in urls:
+            raise ConfigError(name, f"{url} appears twice")
+        urls.append(url)
+    return urls
+
+
+def check_ldap_settings(
+    *,
+    enabled: bool,
+    start_tls: bool,
+    urls: list[str],
+    ca_file: str,
+    bind_dn: str,
+    password_file: str,
+) -> None:
+    """Refuse, at start-up, a directory configuration that cannot work or would leak.
+
+    The bind password never comes from the environment (a process's
+    environment is readable by the same user and lands in crash reports).
+    """
+    if os.environ.get("KLEIDI_LDAP_BIND_PASSWORD"):
+        raise ConfigError(
+            "KLEIDI_LDAP_BIND_PASSWORD",
+            "the bind password is read from a file: set KLEIDI_LDAP_BIND_PASSWORD_FILE",
+        )
+    if not enabled:
+        return
+    if not bind_dn:
+        raise ConfigError("KLEIDI_LDAP_BIND_DN", "the service identity's DN is required")
+    if not password_file:
+        raise ConfigError("KLEIDI_LDAP_BIND_PASSWORD_FILE", "required when KLEIDI_LDAP_URL is set")
+    if not os.access(password_file, os.R_OK):
+        raise ConfigError("KLEIDI_LDAP_BIND_PASSWORD_FILE", f"cannot read {password_file}")
+    if ca_file and not os.access(ca_file, os.R_OK):
+        raise ConfigError("KLEIDI_LDAP_CA_FILE", f"cannot read {ca_file}")
+    if start_tls and any(url.startswith("ldaps://") for url in urls):
+        raise ConfigError("KLEIDI_LDAP_START_TLS", "StartTLS is for ldap:// URLs, not ldaps://")

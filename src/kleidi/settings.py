@@ -12,6 +12,7 @@ from django.utils.csp import CSP
 
 from kleidi.config import (
     ConfigError,
+    check_ldap_settings,
     env_bool,
     env_domains,
     env_int,
@@ -21,6 +22,7 @@ from kleidi.config import (
     env_share,
     env_str,
     env_url,
+    ldap_urls,
 )
 from kleidi.registry import sources as registry_sources
 
@@ -199,7 +201,7 @@ else:
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "mail", "sheets"],
+        "QUEUES": ["default", "mail", "sheets", "directory"],
     }
 }
 
@@ -328,13 +330,35 @@ FORM_BODY_MAX_BYTES = env_int("KLEIDI_FORM_BODY_MAX_BYTES", 256 * 1024, minimum=
 UPLOAD_BODY_MAX_BYTES = SHEET_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
 
-# R28: the directory; empty LDAP_URL turns provisioning off.
-LDAP_URL = env_str("KLEIDI_LDAP_URL")
-LDAP_BIND_DN = env_str("KLEIDI_LDAP_BIND_DN")
-LDAP_BIND_PASSWORD = env_str("KLEIDI_LDAP_BIND_PASSWORD")
+# R28: the directory (docs/directory.md, docs/configuration.md). No URL: provisioning is off.
+LDAP_URLS = ldap_urls("KLEIDI_LDAP_URL")
+LDAP_ENABLED = bool(LDAP_URLS)
+LDAP_START_TLS = env_bool("KLEIDI_LDAP_START_TLS", False)
+LDAP_CA_FILE = env_str("KLEIDI_LDAP_CA_FILE")
+LDAP_BIND_DN = env_str("KLEIDI_LDAP_BIND_DN", "cn=kleidi,ou=services,dc=ntua,dc=gr")
+# The service identity's password is read from a file (mode 0600), never from the environment.
+LDAP_BIND_PASSWORD_FILE = env_str("KLEIDI_LDAP_BIND_PASSWORD_FILE")
 LDAP_BASE_DN = env_str("KLEIDI_LDAP_BASE_DN", "ou=people,dc=ntua,dc=gr")
-if LDAP_URL:
-    raise ConfigError("KLEIDI_LDAP_URL", "the LDAP connector is not built yet; leave it empty")
+LDAP_CONNECT_TIMEOUT = env_int("KLEIDI_LDAP_CONNECT_TIMEOUT", 5, minimum=1, maximum=120)
+LDAP_TIMEOUT = env_int("KLEIDI_LDAP_TIMEOUT", 10, minimum=1, maximum=600)
+# The institution's scope: eduPersonPrincipalName, scoped affiliations, schacHomeOrganization.
+LDAP_SCOPE = env_str("KLEIDI_LDAP_SCOPE", "ntua.gr")
+# The institutional mailbox each entry's `mail` names; empty: no `mail` attribute.
+LDAP_MAIL_TEMPLATE = env_str("KLEIDI_LDAP_MAIL_TEMPLATE", "{username}@mail.ntua.gr")
+LDAP_PAGE_SIZE = env_int("KLEIDI_LDAP_PAGE_SIZE", 500, minimum=10, maximum=5000)
+# Accounts one run of the directory task converges before it queues the next run.
+LDAP_SYNC_BATCH = env_int("KLEIDI_LDAP_SYNC_BATCH", 500, minimum=1, maximum=10_000)
+# Retries after a failure: the first after this many seconds, doubling up to the maximum, for ever.
+LDAP_RETRY_SECONDS = env_int("KLEIDI_LDAP_RETRY_SECONDS", 15, minimum=1)
+LDAP_RETRY_MAX_SECONDS = env_int("KLEIDI_LDAP_RETRY_MAX_SECONDS", 3600, minimum=1)
+check_ldap_settings(
+    enabled=LDAP_ENABLED,
+    start_tls=LDAP_START_TLS,
+    urls=LDAP_URLS,
+    ca_file=LDAP_CA_FILE,
+    bind_dn=LDAP_BIND_DN,
+    password_file=LDAP_BIND_PASSWORD_FILE,
+)
 
 # Client address: only trust X-Forwarded-For when behind a known number of proxies.
 TRUSTED_PROXY_COUNT = env_int("KLEIDI_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)

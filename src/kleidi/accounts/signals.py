@@ -12,6 +12,7 @@ from django.dispatch import Signal
 # reason ("created" or "reactivated").
 welcome_due = Signal()
 
-# An account changed and the directory should follow (R28).
-# Arguments: account, action (the audit action name).
+# Accounts changed and the directory should follow (R28), in the same transaction.
+# Arguments: accounts (a list, so a sheet's thousands are one signal), action
+# (the audit action name).
 account_changed = Signal()

@@ -1,11 +1,17 @@
-"""Following account changes into the directory (R28)."""
+"""Following account and people changes into the directory queue (R28), in their transaction."""
 
 from django.dispatch import receiver
 
 from kleidi.accounts.signals import account_changed
-from kleidi.directory.services import sync_account
+from kleidi.directory.queue import queue_accounts, queue_people
+from kleidi.people.signals import people_changed
 
 
-@receiver(account_changed, dispatch_uid="directory_sync_account")
-def push_account_change(sender, account, action, **kwargs):
-    sync_account(account, action)
+@receiver(account_changed, dispatch_uid="directory_queue_accounts")
+def queue_account_changes(sender, accounts, action, **kwargs):
+    queue_accounts([account.pk for account in accounts], action)
+
+
+@receiver(people_changed, dispatch_uid="directory_queue_people")
+def queue_people_changes(sender, people, action, **kwargs):
+    queue_people([person.pk for person in people], action)

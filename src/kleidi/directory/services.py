@@ -1,22 +1,15 @@
-"""The directory (LDAP) connector's entry points (R28).
+"""The directory (LDAP) connector's entry points (R26, R28).
 
-Kleidi is the source of truth and pushes every account change to the
-directory. Until the LDAP connector is built (settings refuse KLEIDI_LDAP_URL
-meanwhile, so nobody believes the directory is fed) these are deliberate
-no-ops, so the callers already sit where the real calls must happen:
-`set_password` inside the password change's transaction, `sync_account` on
-every account change.
+Kleidi is the source of truth. Every change to an account or its person
+writes a row to the directory change queue in its own transaction
+(`kleidi.directory.queue`, from the account and people signals); a worker
+task converges the entries (`kleidi.directory.sync`). A password is the one
+thing set during the request itself: `set_password`, with the RFC 3062
+Password Modify operation, before Kleidi commits.
 """
 
+from __future__ import annotations
 
-def set_password(account, password: str) -> None:
-    """Set the password in the directory (RFC 3062), inside the caller's transaction.
+from kleidi.directory.passwords import set_password
 
-    Raises on refusal so the caller's transaction rolls back and nothing changes.
-    """
-    return
-
-
-def sync_account(account, action: str) -> None:
-    """Create, update or lock the account's entry to follow Kleidi's state."""
-    return
+__all__ = ["set_password"]

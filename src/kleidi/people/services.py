@@ -12,6 +12,7 @@ from django.db import transaction
 from kleidi.audit.services import event_row, record, record_many
 from kleidi.bulk import insert_rows, new_instances
 from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
+from kleidi.people.signals import people_changed
 
 AUDITED_FIELDS = (
     "surname",
@@ -100,7 +101,7 @@ def update_person(
     person: Person, changes: dict[str, str], *, actor=None, client_ip=None, school=None
 ) -> dict:
     """R2: apply `changes`; audit them as `data.changed` with before and after. Returns the diff."""
-    return _save_changes(
+    changed = _save_changes(
         person,
         changes,
         AUDITED_FIELDS,
@@ -109,6 +110,9 @@ def update_person(
         client_ip=client_ip,
         school=school,
     )
+    if changed:
+        people_changed.send(sender=Person, people=[person], action="data.changed")
+    return changed
 
 
 @transaction.atomic
@@ -164,7 +168,7 @@ def update_affiliation(
     affiliation: Affiliation, changes: dict, *, actor=None, client_ip=None, school=None
 ) -> dict:
     """R2: apply `changes`; audit them as `affiliation.changed` with before and after."""
-    return _save_changes(
+    changed = _save_changes(
         affiliation,
         changes,
         AFFILIATION_FIELDS,
@@ -173,6 +177,10 @@ def update_affiliation(
         client_ip=client_ip,
         school=school if school is not None else affiliation.school,
     )
+    if changed:
+        people = [affiliation.person]
+        people_changed.send(sender=Person, people=people, action="affiliation.changed")
+    return changed
 
 
 @transaction.atomic

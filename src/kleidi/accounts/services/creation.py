@@ -116,8 +116,7 @@ def create_accounts(
             for account in accounts
         ]
     )
-    for account in accounts:
-        account_changed.send(sender=Account, account=account, action="account.created")
+    account_changed.send(sender=Account, accounts=accounts, action="account.created")
     to_welcome = [a for a in accounts if a.person is not None and a.person.external_email]
     if welcome and to_welcome:
         welcome_due.send(sender=Account, accounts=to_welcome, reason="created")

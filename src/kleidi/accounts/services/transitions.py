@@ -67,7 +67,7 @@ def transition(
         school=account.school,
         details={"from": old_state, "to": new_state, **(details or {})},
     )
-    account_changed.send(sender=Account, account=account, action=action)
+    account_changed.send(sender=Account, accounts=[account], action=action)
     return account
 
 

@@ -1,0 +1,39 @@
+"""Error codes of the directory connector (R26, R28)."""
+
+MESSAGES = {
+    "directory.unavailable": (
+        "Ο κατάλογος (LDAP) του ΚΗΥ δεν απαντά αυτή τη στιγμή· τίποτα δεν άλλαξε και ο "
+        "σύνδεσμός σας ισχύει ακόμη. Δοκιμάστε ξανά σε λίγα λεπτά.",
+        "The computer centre's directory (LDAP) is not answering right now; nothing changed "
+        "and your link still works. Try again in a few minutes.",
+    ),
+    "directory.password_too_short": (
+        "Ο κατάλογος (LDAP) δεν δέχτηκε τον κωδικό: είναι πιο σύντομος απ' όσο επιτρέπει· "
+        "τίποτα δεν άλλαξε. Διαλέξτε μεγαλύτερο κωδικό.",
+        "The directory (LDAP) refused the password as too short; nothing changed. "
+        "Choose a longer password.",
+    ),
+    "directory.password_in_history": (
+        "Ο κατάλογος (LDAP) δεν δέχτηκε τον κωδικό: τον έχετε χρησιμοποιήσει πρόσφατα· "
+        "τίποτα δεν άλλαξε. Διαλέξτε κωδικό που δεν έχετε ξαναχρησιμοποιήσει.",
+        "The directory (LDAP) refused the password because you used it recently; nothing "
+        "changed. Choose a password you have not used before.",
+    ),
+    "directory.password_quality": (
+        "Ο κατάλογος (LDAP) δεν δέχτηκε τον κωδικό ως αρκετά ισχυρό· τίποτα δεν άλλαξε. "
+        "Διαλέξτε άλλον κωδικό.",
+        "The directory (LDAP) refused the password as not strong enough; nothing changed. "
+        "Choose another password.",
+    ),
+    "directory.password_too_young": (
+        "Ο κατάλογος (LDAP) δεν επιτρέπει νέα αλλαγή κωδικού τόσο σύντομα μετά την "
+        "προηγούμενη· τίποτα δεν άλλαξε. Δοκιμάστε ξανά αργότερα.",
+        "The directory (LDAP) does not allow another password change this soon after the "
+        "last one; nothing changed. Try again later.",
+    ),
+    "directory.password_too_long": (
+        "Ο κατάλογος (LDAP) δεν δέχτηκε τον κωδικό: είναι μακρύτερος απ' όσο επιτρέπει· "
+        "τίποτα δεν άλλαξε.",
+        "The directory (LDAP) refused the password as too long; nothing changed.",
+    ),
+}
