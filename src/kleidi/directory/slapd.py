@@ -1,0 +1,276 @@
+"""A private OpenLDAP server (Debian's `slapd`) in a directory of its own, for tests, demo, bench.
+
+It is a real slapd with back_mdb, the ppolicy overlay and Argon2 hashing,
+configured as a university's directory would be (docs/directory.md): the
+people base, a password policy, and Kleidi's service identity, which may
+write `userPassword` but is *not* a password administrator (no `manage`
+access), so the directory's own length and history checks apply to every
+password Kleidi sets. The schema files in `kleidi/directory/schema/`
+(eduPerson, SCHAC) are loaded after Debian's core, cosine, inetorgperson and nis.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+SYSTEM_SCHEMA = ("core", "cosine", "inetorgperson", "nis")
+SUFFIX = "dc=ntua,dc=gr"
+PEOPLE = f"ou=people,{SUFFIX}"
+SERVICE_DN = f"cn=kleidi,ou=services,{SUFFIX}"
+ADMIN_DN = f"cn=admin,{SUFFIX}"
+POLICY_DN = f"cn=default,ou=policies,{SUFFIX}"
+
+
+def available() -> bool:
+    """Are Debian's slapd and its tools installed here?"""
+    return all(
+        shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists() for tool in ("slapd", "slapadd")
+    )
+
+
+def _tool(name: str) -> str:
+    return shutil.which(name) or f"/usr/sbin/{name}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Policy:
+    """The default password policy (slapo-ppolicy(5)); the tests' and the demo's."""
+
+    min_length: int = 8
+    in_history: int = 5
+    max_failure: int = 3
+
+    def ldif(self) -> str:
+        return f"""dn: {POLICY_DN}
+objectClass: device
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdMaxFailure: {self.max_failure}
+pwdLockout: TRUE
+pwdLockoutDuration: 0
+pwdInHistory: {self.in_history}
+pwdMinLength: {self.min_length}
+pwdCheckQuality: 1
+pwdAllowUserChange: TRUE
+"""
+
+
+@dataclass
+class PrivateSlapd:
+    """One slapd under `root`, on a free loopback port; `start()`, `stop()`, `kill()`."""
+
+    root: Path
+    port: int = field(default_factory=free_port)
+    service_password: str = field(default_factory=lambda: os.urandom(12).hex())
+    admin_password: str = field(default_factory=lambda: os.urandom(12).hex())
+    policy: Policy = field(default_factory=Policy)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ldap://127.0.0.1:{self.port}"
+
+    @property
+    def password_file(self) -> Path:
+        return self.root / "service.password"
+
+    def settings(self) -> dict[str, object]:
+        """Django settings that point Kleidi at this server."""
+        return {
+            "LDAP_ENABLED": True,
+            "LDAP_URLS": [self.url],
+            "LDAP_START_TLS": False,
+            "LDAP_CA_FILE": "",
+            "LDAP_BIND_DN": SERVICE_DN,
+            "LDAP_BIND_PASSWORD_FILE": str(self.password_file),
+            "LDAP_BASE_DN": PEOPLE,
+        }
+
+    def environment(self) -> dict[str, str]:
+        """The same as `KLEIDI_LDAP_*` variables, for a child process."""
+        return {
+            "KLEIDI_LDAP_URL": self.url,
+            "KLEIDI_LDAP_BIND_DN": SERVICE_DN,
+            "KLEIDI_LDAP_BIND_PASSWORD_FILE": str(self.password_file),
+            "KLEIDI_LDAP_BASE_DN": PEOPLE,
+        }
+
+    # -- building -----------------------------------------------------------------
+    def _config_ldif(self) -> str:
+        includes = [f"include: file:///etc/ldap/schema/{name}.ldif" for name in SYSTEM_SCHEMA]
+        includes += [f"include: file://{path}" for path in sorted(SCHEMA_DIR.glob("*.ldif"))]
+        service = SERVICE_DN
+        return f"""dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: {self.root}/slapd.pid
+
+dn: cn=module{{0}},cn=config
+objectClass: olcModuleList
+cn: module{{0}}
+olcModulePath: /usr/lib/ldap
+olcModuleLoad: back_mdb
+olcModuleLoad: ppolicy
+olcModuleLoad: argon2
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+{chr(10).join(includes)}
+
+dn: olcDatabase={{-1}}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {{-1}}frontend
+olcPasswordHash: {{ARGON2}}
+olcSizeLimit: unlimited
+
+dn: olcDatabase={{0}}config,cn=config
+objectClass: olcDatabaseConfig
+olcDatabase: {{0}}config
+olcRootDN: cn=admin,cn=config
+
+dn: olcDatabase={{1}}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {{1}}mdb
+olcSuffix: {SUFFIX}
+olcRootDN: {ADMIN_DN}
+olcRootPW: {self.admin_password}
+olcDbDirectory: {self.root}/db
+olcDbMaxSize: 1073741824
+olcDbNoSync: TRUE
+olcDbIndex: objectClass eq
+olcDbIndex: uid eq
+olcLimits: dn.exact="{service}" size=unlimited size.pr=unlimited time=unlimited
+olcAccess: {{0}}to attrs=userPassword by self write by dn.exact="{service}" write
+  by anonymous auth by * none
+olcAccess: {{1}}to * by dn.exact="{service}" write by self read by * read
+
+dn: olcOverlay={{0}}ppolicy,olcDatabase={{1}}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcPPolicyConfig
+olcOverlay: {{0}}ppolicy
+olcPPolicyDefault: {POLICY_DN}
+olcPPolicyHashCleartext: TRUE
+olcPPolicyUseLockout: TRUE
+"""
+
+    def _data_ldif(self) -> str:
+        return f"""dn: {SUFFIX}
+objectClass: dcObject
+objectClass: organization
+dc: ntua
+o: NTUA
+
+dn: {PEOPLE}
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=services,{SUFFIX}
+objectClass: organizationalUnit
+ou: services
+
+dn: ou=policies,{SUFFIX}
+objectClass: organizationalUnit
+ou: policies
+
+{self.policy.ldif()}
+dn: {SERVICE_DN}
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: kleidi
+userPassword: {self.service_password}
+"""
+
+    def build(self) -> None:
+        """Write the configuration and the base entries (slapadd, offline)."""
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        (self.root / "slapd.d").mkdir(parents=True)
+        (self.root / "db").mkdir()
+        (self.root / "config.ldif").write_text(self._config_ldif(), encoding="utf-8")
+        (self.root / "data.ldif").write_text(self._data_ldif(), encoding="utf-8")
+        self.password_file.write_text(self.service_password + "\n", encoding="utf-8")
+        self.password_file.chmod(0o600)
+        for args in (
+            ["-n0", "-l", str(self.root / "config.ldif")],
+            ["-n1", "-l", str(self.root / "data.ldif")],
+        ):
+            subprocess.run(  # noqa: S603 (our own tool, our own files)
+                [_tool("slapadd"), "-F", str(self.root / "slapd.d"), "-q", *args],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+
+    # -- running ------------------------------------------------------------------
+    def start(self, timeout: float = 10.0) -> PrivateSlapd:
+        """Start slapd (building it first if needed) and wait until it answers."""
+        if not (self.root / "slapd.d").exists():
+            self.build()
+        self.process = subprocess.Popen(  # noqa: S603 (our own tool, our own files)
+            [_tool("slapd"), "-F", str(self.root / "slapd.d"), "-h", self.url + "/", "-d", "0"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = (
+                    self.process.stderr.read().decode(errors="replace")
+                    if self.process.stderr
+                    else ""
+                )
+                raise RuntimeError(f"slapd exited with {self.process.returncode}: {err[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.02)
+        self.kill()
+        raise RuntimeError(f"slapd did not answer on port {self.port} within {timeout} s")
+
+    def stop(self) -> None:
+        """SIGTERM and wait: a clean shutdown."""
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL: the directory disappears mid-conversation, as in an outage."""
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def restart(self) -> PrivateSlapd:
+        """The same server, data and port again (after `stop` or `kill`)."""
+        self.stop()
+        return self.start()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None

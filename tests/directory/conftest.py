@@ -1,0 +1,59 @@
+"""A private slapd per test session (per xdist worker), and Kleidi pointed at it per test.
+
+Without Debian's slapd the directory tests skip, except in CI
+(KLEIDI_REQUIRE_SERVICES), where a missing slapd is a failure.
+"""
+
+from __future__ import annotations
+
+import pytest
+from ldap3 import SUBTREE, Connection
+
+from kleidi.directory import slapd as private
+from tests.conftest import require_service
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory):
+    """The session's running slapd (`kleidi.directory.slapd.PrivateSlapd`)."""
+    require_service(private.available(), "needs Debian's slapd (apt-get install slapd ldap-utils)")
+    server = private.PrivateSlapd(tmp_path_factory.mktemp("slapd") / "server").start()
+    yield server
+    server.stop()
+
+
+def admin_connection(server) -> Connection:
+    """The directory team's own identity (the rootDN): what tests use to look and to tamper."""
+    return Connection(server.url, private.ADMIN_DN, server.admin_password, auto_bind=True)
+
+
+def empty_people(server) -> None:
+    conn = admin_connection(server)
+    conn.search(private.PEOPLE, "(objectClass=*)", SUBTREE, attributes=[])
+    for dn in sorted((e.entry_dn for e in conn.entries), key=len, reverse=True):
+        if dn.lower() != private.PEOPLE.lower():
+            conn.delete(dn)
+    conn.unbind()
+
+
+@pytest.fixture
+def directory(slapd, settings):
+    """Kleidi's settings pointed at the session's slapd, with an empty people base.
+
+    A test that stopped or killed the server gets it started again afterwards.
+    """
+    if not slapd.running:
+        slapd.start()
+    empty_people(slapd)
+    for name, value in slapd.settings().items():
+        setattr(settings, name, value)
+    yield slapd
+    if not slapd.running:
+        slapd.start()
+
+
+@pytest.fixture
+def ldap_admin(directory):
+    conn = admin_connection(directory)
+    yield conn
+    conn.unbind()
