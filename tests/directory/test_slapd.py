@@ -1,4 +1,4 @@
-"""The private slapd the directory tests run against is a real one, configured as docs/directory.md says."""
+"""The private slapd the directory tests use is a real one, configured as docs/directory.md says."""
 
 from ldap3 import Connection
 
