@@ -49,6 +49,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 TASK_BODIES: dict[str, tuple[str, ...]] = {
     "kleidi.notifications": ("kleidi.notifications.delivery",),
     "kleidi.sheets": ("kleidi.sheets.runs",),
+    "kleidi.directory": ("kleidi.directory.sync",),
 }
 
 

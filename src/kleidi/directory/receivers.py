@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from kleidi.accounts.signals import account_changed
-from kleidi.directory.queue import queue_accounts, queue_people
+from kleidi.directory.services.queue import queue_accounts, queue_people
 from kleidi.people.signals import people_changed
 
 
