@@ -231,7 +231,7 @@ def _converge_claimed(claim: Claim, conn) -> dict[int, Drift | EntryRefused]:
     return outcome
 
 
-def _run(claim: Claim, conn, now) -> dict[int, Drift | EntryRefused | Exception]:
+def run_claim(claim: Claim, conn, now) -> dict[int, Drift | EntryRefused | Exception]:
     """Converge and record; on an unreachable directory every claimed account backs off."""
     try:
         if conn is None:
@@ -251,8 +251,12 @@ def _run(claim: Claim, conn, now) -> dict[int, Drift | EntryRefused | Exception]
     return outcome
 
 
-def sync_due(*, limit: int | None = None, now=None) -> dict[str, int]:
-    """Converge up to `limit` (default `KLEIDI_LDAP_SYNC_BATCH`) due accounts; counts."""
+def sync_due(*, limit: int | None = None, now=None, conn=None) -> dict[str, int]:
+    """Converge up to `limit` (default `KLEIDI_LDAP_SYNC_BATCH`) due accounts; counts.
+
+    `conn` (a bound service connection) is for callers that hold one already;
+    by default the run opens its own.
+    """
     if not settings.LDAP_ENABLED:
         return _counts({})
     now = now or timezone.now()
@@ -260,7 +264,7 @@ def sync_due(*, limit: int | None = None, now=None) -> dict[str, int]:
     if not claim.changes:
         return _counts({})
     try:
-        outcome = _run(claim, None, now)
+        outcome = run_claim(claim, conn, now)
     except DirectoryUnavailable as exc:
         return _counts(dict.fromkeys(claim.account_ids, exc))
     return _counts(outcome)
@@ -279,7 +283,7 @@ def converge_now(account_ids, *, conn=None, now=None) -> dict[int, Drift | Entry
         return {}
     now = now or timezone.now()
     claim = _take_over(ids, now)
-    return _run(claim, conn, now)
+    return run_claim(claim, conn, now)
 
 
 def next_due(now=None) -> dt.datetime | None:
