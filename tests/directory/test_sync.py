@@ -60,8 +60,10 @@ def everything_in_sync(conn) -> bool:
 
 
 def people_uids(ldap_admin) -> list[str]:
-    ldap_admin.search(private.PEOPLE, "(uid=*)", LEVEL, attributes=["uid"], paged_size=1000)
-    return [e.uid.value for e in ldap_admin.entries]
+    found = ldap_admin.extend.standard.paged_search(
+        private.PEOPLE, "(uid=*)", LEVEL, attributes=["uid"], paged_size=1000, generator=True
+    )
+    return [item["attributes"]["uid"][0] for item in found if item["type"] == "searchResEntry"]
 
 
 def drain(conn=None, now=None) -> dict[str, int]:
