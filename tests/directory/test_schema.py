@@ -108,7 +108,7 @@ def test_r28_greek_language_tagged_values_round_trip(ldap_admin, account):
 
 
 def test_r28_schema_refuses_what_the_specification_forbids(directory, ldap_admin, account):
-    """Single-valued and GeneralizedTime attributes are enforced by the directory, not just by us."""
+    """Single-valued and GeneralizedTime attributes are enforced by the directory itself."""
     desired = mapping.desired_entry(account("gpapadopoulos"))
     _add(ldap_admin, desired)
     # Without the schema on the client side, so that ldap3 does not refuse first.
