@@ -110,7 +110,9 @@ def running_pid(root: Path) -> int | None:
 
 
 def _free_or_new(port: int) -> int:
+    """`port` again if nothing listens there (slapd, like this check, reuses TIME_WAIT ports)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", int(port)))
         except OSError:

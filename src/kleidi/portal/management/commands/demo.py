@@ -80,7 +80,9 @@ class Command(BaseCommand):
             for name, value in server.settings().items():
                 setattr(settings, name, value)
             settings.DEMO_DIRECTORY = True
-            state.write_text(
+            # Written whole, then renamed: a command starting meanwhile never reads half of it.
+            partial = root / "settings.json.partial"
+            partial.write_text(
                 json.dumps(
                     {
                         "url": server.url,
@@ -92,7 +94,8 @@ class Command(BaseCommand):
                 ),
                 encoding="utf-8",
             )
-            state.chmod(0o600)
+            partial.chmod(0o600)
+            partial.replace(state)
             self.stdout.write(f"Demo directory: {server.url} (data in {root})")
             yield server
         finally:
