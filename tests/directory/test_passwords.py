@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 from ldap3 import BASE, MODIFY_DELETE, MODIFY_REPLACE, Connection
@@ -110,7 +111,8 @@ def submit(client, password: str):
 
 
 def greek(code: str) -> str:
-    return message(code, language="el")
+    """The code's Greek message as the page carries it (HTML-escaped)."""
+    return escape(message(code, language="el"))
 
 
 # --------------------------------------------------------------------------
