@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 from contextlib import contextmanager
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -205,6 +206,20 @@ def test_r28_existing_entry_brought_current_before_the_password(
     assert not binds(directory, MEMBER, STRONG)
 
 
+def test_r28_entry_the_directory_refuses_refuses_the_password(
+    directory, ldap_admin, demo, account, caplog
+):
+    """Another entry already carries the uid: converging fails, and so does the password."""
+    other = f"cn=Someone Else,{directory.settings()['LDAP_BASE_DN']}"
+    assert ldap_admin.add(
+        other, ["inetOrgPerson"], {"cn": "Someone Else", "sn": "Else", "uid": MEMBER}
+    ), ldap_admin.result
+    exc = refused(lambda: directory_services.set_password(account(MEMBER), NEW_PASSWORD))
+    assert codes_of(exc) == ["password.directory_refused"]
+    assert "directory refused the entry of account" in caplog.text
+    assert entry_of(ldap_admin, MEMBER) is None
+
+
 def test_r28_service_identity_is_judged_by_the_directory_policy(
     directory, ldap_admin, demo, account
 ):
@@ -243,10 +258,34 @@ def test_r28_directory_that_stops_answering_is_unavailable_after_the_timeout(
     directory, demo, account, settings
 ):
     """A hung slapd (SIGSTOP): LDAP_TIMEOUT bounds the wait; the test ends at all."""
-    settings.LDAP_TIMEOUT = 1
+    settings.LDAP_CONNECT_TIMEOUT = settings.LDAP_TIMEOUT = 1
     os.kill(directory.process.pid, signal.SIGSTOP)
     try:
         exc = refused(lambda: directory_services.set_password(account(MEMBER), NEW_PASSWORD))
+    finally:
+        os.kill(directory.process.pid, signal.SIGCONT)
+    assert codes_of(exc) == ["directory.unavailable"]
+
+
+def test_r28_password_operation_bounded_by_the_timeout(directory, demo, account, settings):
+    """The server hangs after the bind and the entry's read, during the exop itself.
+
+    The request gives up after LDAP_TIMEOUT; the operation may still be
+    applied once the server wakes up (docs/directory-passwords.md: the
+    directory ahead of Kleidi), so the member's old password is not asserted.
+    """
+    settings.LDAP_TIMEOUT = 1
+    member = account(MEMBER)
+    real = converge.converge
+
+    def then_hang(conn, accounts):
+        outcome = real(conn, accounts)
+        os.kill(directory.process.pid, signal.SIGSTOP)
+        return outcome
+
+    try:
+        with mock.patch.object(converge, "converge", side_effect=then_hang):
+            exc = refused(lambda: directory_services.set_password(member, NEW_PASSWORD))
     finally:
         os.kill(directory.process.pid, signal.SIGCONT)
     assert codes_of(exc) == ["directory.unavailable"]
