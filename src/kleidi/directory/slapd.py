@@ -15,6 +15,7 @@ With `tls=True` it also has a certificate from a CA of its own (made with the
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -92,6 +93,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def running_pid(root: Path) -> int | None:
+    """The process id of a slapd still running from `root` (its pid file), or None."""
+    try:
+        pid = int((root / "slapd.pid").read_text(encoding="utf-8").split()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return pid
+    return pid if os.path.basename(command) == b"slapd" else None
+
+
+def _free_or_new(port: int) -> int:
+    """`port` again if nothing listens there (slapd, like this check, reuses TIME_WAIT ports)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", int(port)))
+        except OSError:
+            return free_port()
+    return int(port)
 
 
 def _answers(port: int) -> bool:
@@ -181,6 +207,45 @@ class PrivateSlapd:
             "KLEIDI_LDAP_BIND_PASSWORD_FILE": str(self.password_file),
             "KLEIDI_LDAP_BASE_DN": PEOPLE,
         }
+
+    # -- keeping a server between runs (the demo) -----------------------------------
+    @property
+    def _state_file(self) -> Path:
+        return self.root / "slapd.json"
+
+    def _state(self) -> dict[str, object]:
+        return {
+            "port": self.port,
+            "tls_port": self.tls_port,
+            "tls": self.tls,
+            "admin_password": self.admin_password,
+        }
+
+    @classmethod
+    def reopen(cls, root: Path, **options) -> PrivateSlapd:
+        """The server built earlier under `root`, with its data and passwords, or a new one.
+
+        Its old ports are used again when they are free. Refuses a root whose
+        slapd is still running (another demo, or one left behind).
+        """
+        if (pid := running_pid(root)) is not None:
+            raise RuntimeError(f"a slapd (pid {pid}) is already running in {root}")
+        try:
+            state = json.loads((root / "slapd.json").read_text(encoding="utf-8"))
+            service_password = (root / "service.password").read_text(encoding="utf-8").strip()
+            if not (root / "slapd.d").is_dir():
+                raise ValueError("not built")
+        except (OSError, ValueError):
+            return cls(root, **options)
+        return cls(
+            root,
+            port=_free_or_new(state["port"]),
+            tls_port=_free_or_new(state["tls_port"]),
+            tls=bool(state["tls"]),
+            service_password=service_password,
+            admin_password=str(state["admin_password"]),
+            **options,
+        )
 
     # -- building -----------------------------------------------------------------
     def _config_ldif(self) -> str:
@@ -289,8 +354,11 @@ userPassword: {self.service_password}
         (self.root / "db").mkdir()
         (self.root / "config.ldif").write_text(self._config_ldif(), encoding="utf-8")
         (self.root / "data.ldif").write_text(self._data_ldif(), encoding="utf-8")
+        self.root.chmod(0o700)
         self.password_file.write_text(self.service_password + "\n", encoding="utf-8")
         self.password_file.chmod(0o600)
+        self._state_file.write_text(json.dumps(self._state()), encoding="utf-8")
+        self._state_file.chmod(0o600)
         if self.tls:
             make_server_certificate(self.root / "tls", make_ca(self.root / "tls"))
         for args in (
