@@ -31,7 +31,7 @@ def entry(conn, username, *attributes):
     conn.search(entry_dn(username), "(objectClass=*)", BASE, attributes=list(attributes) or ["*"])
     if not conn.entries:
         return None
-    return conn.response[0]["raw_attributes"]
+    return {name: values for name, values in conn.response[0]["raw_attributes"].items() if values}
 
 
 def wanted(username, attribute) -> list[bytes]:
