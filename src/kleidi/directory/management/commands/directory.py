@@ -25,12 +25,13 @@ import sys
 import traceback
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connection
 from django.db.models import Count, Min
 from django.utils import timezone, translation
 
 from kleidi.accounts.models import Account
 from kleidi.directory.connection import DirectoryUnavailable
-from kleidi.directory.models import DirectoryChange, DirectoryState
+from kleidi.directory.models import DirectoryChange, DirectoryState, ReconcileRun
 from kleidi.directory.services import provision as provisioning
 from kleidi.directory.services import reconcile as reconciling
 from kleidi.errors import CodedError, error, message
@@ -140,6 +141,8 @@ class Command(BaseCommand):
                 self._refused(error("directory.unavailable"))
                 status = NOTHING_DONE
             except Exception as exc:
+                if isinstance(exc, DatabaseError) and not _tables_present():
+                    raise  # the console script says what to run (`database.not_set_up`, exit 3)
                 # Python's own status for a traceback is 1, "drift found" here.
                 self.stderr.write(traceback.format_exc())
                 self._refused(error("directory.failed", error=type(exc).__name__))
@@ -306,6 +309,13 @@ def _finding_line(finding: dict) -> str:
     if finding["error"]:
         parts.append(finding["error"])
     return "  ".join(parts)
+
+
+def _tables_present() -> bool:
+    try:
+        return ReconcileRun._meta.db_table in connection.introspection.table_names()
+    except DatabaseError:
+        return False
 
 
 def _backlog() -> dict:
