@@ -113,13 +113,19 @@ def filter_state(queryset: QuerySet, key: str) -> QuerySet:
     if key == PENDING:
         return queryset.filter(pending).exclude(failing)
     if key == IN_SYNC:
-        return queryset.filter(directory_state__synced_at__isnull=False).exclude(failing).exclude(
-            pending
+        return (
+            queryset.filter(directory_state__synced_at__isnull=False)
+            .exclude(failing)
+            .exclude(pending)
         )
     if key == NEVER:
-        return queryset.filter(
-            Q(directory_state__isnull=True) | Q(directory_state__synced_at__isnull=True)
-        ).exclude(failing).exclude(pending)
+        return (
+            queryset.filter(
+                Q(directory_state__isnull=True) | Q(directory_state__synced_at__isnull=True)
+            )
+            .exclude(failing)
+            .exclude(pending)
+        )
     return queryset
 
 
