@@ -154,18 +154,16 @@ def backlog(now: dt.datetime | None = None) -> dict:
 
 
 def latest_reconcile() -> dict | None:
-    """The counts of the latest reconcile run, or None when there has been none."""
+    """The counts of the latest finished reconcile run, or None before the first."""
     run_model = getattr(models, "ReconcileRun", None)
     if run_model is None:
         return None
-    run = run_model.objects.order_by("-pk").first()
+    run = run_model.objects.exclude(finished_at=None).order_by("-pk").first()
     if run is None:
         return None
-    finished = getattr(run, "finished_at", None)
-    started = getattr(run, "started_at", None)
     return {
-        "started_at": started.isoformat() if started else None,
-        "finished_at": finished.isoformat() if finished else None,
-        "fix": bool(getattr(run, "fix", False)),
-        "counts": dict(getattr(run, "counts", None) or {}),
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat(),
+        "fix": run.fix,
+        "counts": dict(run.counts or {}),
     }
