@@ -1,15 +1,79 @@
-"""The directory task on the worker: converge queued accounts, with retries (R28). [helper C]"""
+"""The directory task on the worker: converge queued accounts, with retries (R28).
 
-from django.tasks import task
+When it runs: once a queue write commits (`schedule_sync`, from the
+queue's service), again at once after a full batch, and at the queue's next
+due time (a retry's backoff or a lease's end), so nothing is stranded. At
+most one task waits at a time: a 10,000-row sheet queues one task, not
+10,000. What a run does is `kleidi.directory.sync`.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db.models import Q
+from django.tasks import task, task_backends
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from kleidi import worker
+from kleidi.directory import sync
+
+logger = logging.getLogger(__name__)
 
 
 @task(queue_name="directory")
 def sync_directory() -> dict[str, int]:
-    from kleidi.directory import sync
-
-    return sync.sync_due()
+    # A sync task whose worker was killed stays RUNNING for ever: queue it again
+    # (its accounts' leases run out, so the new task takes them).
+    recover_orphaned_syncs()
+    counts = sync.sync_due()
+    if counts["claimed"] >= settings.LDAP_SYNC_BATCH:
+        schedule_sync()  # more is due: a fresh task, so other queues get their turn
+    else:
+        ensure_sync_scheduled()
+    return counts
 
 
 def schedule_sync(run_after=None) -> None:
-    """Ask a worker to converge the queue (after the change's commit)."""
-    return
+    """Ask a worker to converge the queue; the queue itself is the source of truth.
+
+    If a sync task is already waiting to start by `run_after` (default: now),
+    it will see these rows when it runs, so no second one is queued.
+    """
+    if _sync_waiting(by=run_after):
+        return
+    job = sync_directory.using(run_after=run_after) if run_after else sync_directory
+    try:
+        job.enqueue()
+    except Exception:
+        # The rows are safe in the queue; the next change's task or the nightly
+        # reconcile converges them.
+        logger.exception("could not enqueue directory sync")
+
+
+def _sync_waiting(by=None) -> bool:
+    """Is a sync task queued and not yet started that runs by `by` (default: now)?"""
+    backend = task_backends[sync_directory.backend]
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    waiting = DBTaskResult.objects.filter(
+        status="READY", task_path=sync_directory.module_path, backend_name=backend.alias
+    )
+    if by is None:
+        return DBTaskResult.objects.ready().filter(pk__in=waiting.values("pk")).exists()
+    return waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max())).exists()
+
+
+def ensure_sync_scheduled(now=None) -> None:
+    """Whenever change rows wait, a sync task waits for the earliest time one is due."""
+    now = now or timezone.now()
+    due = sync.next_due(now)
+    if due is None:
+        return
+    schedule_sync(run_after=due if due > now else None)
+
+
+def recover_orphaned_syncs() -> list[str]:
+    """Queue again the sync tasks whose worker died (kleidi.worker)."""
+    return worker.requeue_orphans(sync_directory.module_path)
