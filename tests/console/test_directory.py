@@ -145,7 +145,7 @@ def test_r28_push_now_refused_while_off(helpdesk, member, settings):
     settings.LDAP_ENABLED = False
     with pytest.raises(Exception) as caught:
         push_now(member, actor=helpdesk)
-    assert caught.value.code == "directory.off"
+    assert caught.value.code == "directory.disabled"
 
 
 def test_r28_get_does_not_push(client, helpdesk, member, on, ldap_admin):

@@ -7,10 +7,6 @@ MESSAGES = {
         "The computer centre's directory (LDAP) is not answering right now; nothing changed "
         "and your link still works. Try again in a few minutes.",
     ),
-    "directory.off": (
-        "Η σύνδεση με τον κατάλογο (LDAP) είναι απενεργοποιημένη σε αυτή την εγκατάσταση.",
-        "The connection to the directory (LDAP) is switched off in this installation.",
-    ),
     "directory.refused": (
         "Ο κατάλογος (LDAP) δεν δέχτηκε την αλλαγή της εγγραφής: %(result)s. Η αλλαγή "
         "μένει στην ουρά και θα ξαναδοκιμαστεί.",

@@ -26,12 +26,12 @@ REFUSAL_CHARS = 200
 def push_now(account, *, actor, client_ip=None):
     """Converge `account`'s entry now; returns the `Drift` found (and fixed).
 
-    Raises `directory.off` when the connector is off, `directory.unavailable`
+    Raises `directory.disabled` when the connector is off, `directory.unavailable`
     when no server answers, `directory.refused` when the server refused the
     change to this entry.
     """
     if not settings.LDAP_ENABLED:
-        raise error("directory.off")
+        raise error("directory.disabled")
     audit = {"actor": actor, "client_ip": client_ip, "target": account, "school": account.school}
     try:
         outcome = sync.converge_now([account.pk]).get(account.pk)
