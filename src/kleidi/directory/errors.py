@@ -42,4 +42,15 @@ MESSAGES = {
         "τίποτα δεν άλλαξε.",
         "The directory (LDAP) refused the password as too long; nothing changed.",
     ),
+    "directory.disabled": (
+        "Η σύνδεση με τον κατάλογο (LDAP) είναι απενεργοποιημένη: ορίστε το KLEIDI_LDAP_URL "
+        "(docs/configuration.md).",
+        "The directory (LDAP) connector is off: set KLEIDI_LDAP_URL (docs/configuration.md).",
+    ),
+    "directory.failed": (
+        "Απρόσμενο σφάλμα (%(error)s)· ό,τι ολοκληρώθηκε έχει αποθηκευτεί και η επόμενη "
+        "εκτέλεση συνεχίζει από εκεί.",
+        "Unexpected error (%(error)s); what was done is saved and the next run continues "
+        "from there.",
+    ),
 }
