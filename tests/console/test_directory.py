@@ -211,3 +211,21 @@ def test_r28_account_list_filters_and_shows_the_directory_state(
     assert member not in listed("never") and other not in listed("never")
     html = client.get("/console/accounts/account/").content.decode()
     assert "Εκκρεμούν αλλαγές" in html and "Αποτυγχάνει" in html
+    found = client.get("/console/accounts/account/", {"q": MEMBER, "directory": "pending"})
+    assert set(found.context["cl"].result_list) == {member}
+
+
+def test_r28_directory_column_costs_no_query_per_row(client, helpdesk, member, account, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    DirectoryChange.objects.create(account=member, reason="data.changed")
+    DirectoryState.objects.create(account=account("salexiou"), attempts=1, last_error="busy")
+    client.force_login(helpdesk)
+    counts = {}
+    for enabled in (False, True):
+        settings.LDAP_ENABLED = enabled
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/console/accounts/account/").status_code == 200
+        counts[enabled] = len(queries)
+    assert counts[True] == counts[False]

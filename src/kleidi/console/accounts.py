@@ -107,10 +107,10 @@ class AccountAdmin(SchoolScopedAdmin):
 
     def get_list_display(self, request):
         shown = super().get_list_display(request)
-        return (*shown, "directory_state") if settings.LDAP_ENABLED else shown
+        return (*shown, "directory_column") if settings.LDAP_ENABLED else shown
 
     @admin.display(description=_("directory (LDAP)"))
-    def directory_state(self, account):
+    def directory_column(self, account):
         return STATE_LABELS[directory.row_state(account)]
 
     def get_urls(self):
