@@ -159,13 +159,23 @@ def child(measure: str, path: str) -> dict:
     import django
 
     django.setup()
+    profile = os.environ.get("KLEIDI_BENCH_PROFILE")
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     start = time.perf_counter()
     cpu = time.process_time()
     result = MEASURES[measure](Path(path))
+    seconds, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{measure}")
     return {
         "measure": measure,
-        "seconds": round(time.perf_counter() - start, 3),
-        "cpu_s": round(time.process_time() - cpu, 3),
+        "seconds": round(seconds, 3),
+        "cpu_s": round(cpu_s, 3),
         "peak_mb": _peak_mb(),
         **result,
     }
@@ -222,6 +232,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=40_000)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="cProfile each child into PREFIX.<measure>"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MEASURE", "DIR"))
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kleidi.settings")
@@ -230,6 +243,8 @@ def main() -> None:
         print(json.dumps(child(*args.child), ensure_ascii=False))
         return
 
+    if args.profile:
+        os.environ["KLEIDI_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     results: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="kleidi-bench-directory-") as tmp:
         tmpdir = Path(tmp)
