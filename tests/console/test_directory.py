@@ -229,3 +229,22 @@ def test_r28_directory_column_costs_no_query_per_row(client, helpdesk, member, a
             assert client.get("/console/accounts/account/").status_code == 200
         counts[enabled] = len(queries)
     assert counts[True] == counts[False]
+
+
+def test_r28_push_refused_by_the_directory_is_reported_and_stays_queued(
+    client, helpdesk, member, on, ldap_admin
+):
+    # The directory team's entry for the uid has another structural class:
+    # Kleidi may only add classes, and slapd refuses inetOrgPerson beside device.
+    assert ldap_admin.add(
+        entry_dn(MEMBER), ["device", "uidObject"], {"cn": "printer", "uid": MEMBER}
+    )
+    client.force_login(helpdesk)
+    response = client.post(push_url(member), follow=True)
+    assert "δεν δέχτηκε" in response.content.decode()
+    event = AuditEvent.objects.filter(action="directory.pushed").get()
+    assert event.details["error"] == "directory.refused" and event.details["result"]
+    assert DirectoryChange.objects.filter(account=member).exists()
+    status = selectors.account_status(member)
+    assert status.state == selectors.FAILING and status.last_error
+    assert entry(ldap_admin, MEMBER)["objectClass"] == ["device", "uidObject"]
