@@ -6,6 +6,7 @@ Against the session's real slapd; time moves by passing `now`, never by sleeping
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.utils import timezone
@@ -301,3 +302,38 @@ def test_r28_the_lock_follows_the_queue(queued, service, ldap_admin, account, he
     )
     # Drift with no queued change is reconcile's to find; the queue alone does not touch it.
     assert sync.sync_due(conn=service)["claimed"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r28_concurrent_workers_claim_disjoint_batches(directory, settings):
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from kleidi.portal import demo
+
+    demo.seed()
+    queued = set(DirectoryChange.objects.values_list("account_id", flat=True))
+    barrier = threading.Barrier(3)
+    claims, failures = [], []
+    now = timezone.now()
+
+    def claim():
+        try:
+            barrier.wait()
+            claims.append(sync.claim_due(8, now))
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claim) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    taken = [pk for c in claims for pk in c.account_ids]
+    assert len(taken) == len(set(taken)) == min(24, len(queued))
+    assert set(taken) <= queued

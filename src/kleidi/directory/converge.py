@@ -33,8 +33,10 @@ from kleidi.directory.mapping import (
 READ_ATTRIBUTES = (*MANAGED_ATTRIBUTES, LOCK_ATTRIBUTE)
 # At most this many uids in one search filter: a batch of accounts costs one search.
 READ_BATCH = 100
-# Result codes that say the server, not the entry, is the problem: the batch backs off.
-UNAVAILABLE_RESULTS = frozenset({3, 11, 51, 52, 80, 81, 85, 91})
+# Result codes that say the server, not the entry, is the problem: the batch backs off
+# (busy, unavailable, server down, timeout, connect error). Any other refusal is
+# the entry's own, so one bad entry never holds the queue back.
+UNAVAILABLE_RESULTS = frozenset({51, 52, 81, 85, 91})
 _CANONICAL = {name.lower(): name for name in READ_ATTRIBUTES}
 
 

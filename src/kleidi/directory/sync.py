@@ -46,6 +46,8 @@ LEASE = dt.timedelta(minutes=5)
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # Statements with an IN list stay below SQLite's variable limit.
 CHUNK = 500
+# A claim creates the states of up to this many batches of newly queued accounts.
+FRESH_BATCHES = 20
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -111,13 +113,16 @@ def _hold(ids: list[int], lease_until: dt.datetime) -> Claim:
 def claim_due(limit: int, now: dt.datetime) -> Claim:
     """Take up to `limit` due accounts for this worker, in one short transaction."""
     with transaction.atomic():
+        # States for newly queued accounts, many batches' worth at once, so that
+        # workers claiming at the same moment find different accounts to take.
         fresh = (
             DirectoryChange.objects.filter(account__directory_state__isnull=True)
             .order_by("account_id")
             .values_list("account_id", flat=True)
-            .distinct()[:limit]
+            .distinct()[: limit * FRESH_BATCHES]
         )
-        _create_states(list(fresh))
+        for chunk in _chunks(list(fresh), 2000):
+            _create_states(chunk)
         ids = list(
             DirectoryState.objects.select_for_update(skip_locked=True)
             .filter(_due(now), Exists(_pending()))
