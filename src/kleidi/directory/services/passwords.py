@@ -37,8 +37,6 @@ POLICY_CODES = {
     9: "directory.password_too_long",
 }
 REFUSED = "password.directory_refused"
-# LDAP result codes that mean "not now" rather than "not this password".
-UNAVAILABLE_RESULTS = frozenset({3, 51, 52})  # timeLimitExceeded, busy, unavailable
 
 
 def set_password(account, password: str) -> None:
@@ -114,9 +112,10 @@ def _modify_password(conn, account, dn: str, password: str) -> None:
         account.pk,
         result.get("result"),
         result.get("description"),
-        response.error_name if response is not None and number is not None else "none",
+        (response.error_name if response is not None else "") or "none",
     )
-    if number is None and result.get("result") in UNAVAILABLE_RESULTS:
+    if number is None and result.get("result") in converge.UNAVAILABLE_RESULTS:
+        # "Not now" (busy, unavailable, timeLimitExceeded...), as for the worker.
         raise error("directory.unavailable")
     raise error(POLICY_CODES.get(number, REFUSED))
 
