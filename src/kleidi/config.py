@@ -4,8 +4,11 @@ Each reader names the variable it reads, so a bad value stops start-up with a
 message that says which variable to fix (docs/configuration.md lists them).
 """
 
+import json
 import os
 import re
+import stat
+from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -179,6 +182,7 @@ def check_ldap_settings(
     urls: list[str],
     ca_file: str,
     bind_dn: str,
+    base_dn: str,
     password_file: str,
 ) -> None:
     """Refuse, at start-up, a directory configuration that cannot work or would leak.
@@ -197,9 +201,63 @@ def check_ldap_settings(
         raise ConfigError("KLEIDI_LDAP_BIND_DN", "the service identity's DN is required")
     if not password_file:
         raise ConfigError("KLEIDI_LDAP_BIND_PASSWORD_FILE", "required when KLEIDI_LDAP_URL is set")
-    if not os.access(password_file, os.R_OK):
+    if not os.path.isfile(password_file) or not os.access(password_file, os.R_OK):
         raise ConfigError("KLEIDI_LDAP_BIND_PASSWORD_FILE", f"cannot read {password_file}")
-    if ca_file and not os.access(ca_file, os.R_OK):
+    if os.stat(password_file).st_mode & stat.S_IRWXO:
+        raise ConfigError(
+            "KLEIDI_LDAP_BIND_PASSWORD_FILE",
+            f"{password_file} is open to other users: chmod 0600 (or 0640 for a group)",
+        )
+    if ca_file and (not os.path.isfile(ca_file) or not os.access(ca_file, os.R_OK)):
         raise ConfigError("KLEIDI_LDAP_CA_FILE", f"cannot read {ca_file}")
     if start_tls and any(url.startswith("ldaps://") for url in urls):
         raise ConfigError("KLEIDI_LDAP_START_TLS", "StartTLS is for ldap:// URLs, not ldaps://")
+    for name, dn in (("KLEIDI_LDAP_BIND_DN", bind_dn), ("KLEIDI_LDAP_BASE_DN", base_dn)):
+        if not _is_dn(dn):
+            raise ConfigError(
+                name, f"{dn!r} is not a distinguished name (e.g. ou=people,dc=ntua,dc=gr)"
+            )
+
+
+def _is_dn(value: str) -> bool:
+    from ldap3.core.exceptions import LDAPInvalidDnError
+    from ldap3.utils.dn import parse_dn
+
+    try:
+        return bool(value) and bool(parse_dn(value))
+    except LDAPInvalidDnError:
+        return False
+
+
+def demo_directory(var_dir: Path) -> dict[str, object] | None:
+    """The running demo's private slapd, from `<var>/demo-directory/settings.json`.
+
+    `kleidi demo --directory` writes the file when its slapd is up; another
+    `kleidi --demo <command>` uses the same directory while that slapd's
+    process is alive (and is a slapd, not a reused process id), else none.
+    """
+    path = var_dir / "demo-directory" / "settings.json"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        pid = int(state["pid"])
+        found = {
+            "LDAP_URLS": [str(state["url"])],
+            "LDAP_BIND_DN": str(state["bind_dn"]),
+            "LDAP_BIND_PASSWORD_FILE": str(state["password_file"]),
+            "LDAP_BASE_DN": str(state["base_dn"]),
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return found if _is_slapd(pid) else None
+
+
+def _is_slapd(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (OSError, OverflowError):
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return True  # no /proc here: a live process id is all there is to check
+    return os.path.basename(command) == b"slapd"

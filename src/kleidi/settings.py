@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 from kleidi.config import (
     ConfigError,
     check_ldap_settings,
+    demo_directory,
     env_bool,
     env_domains,
     env_int,
@@ -332,13 +333,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = SHEET_MAX_BYTES + 1024 * 1024
 
 # R28: the directory (docs/directory.md, docs/configuration.md). No URL: provisioning is off.
 LDAP_URLS = ldap_urls("KLEIDI_LDAP_URL")
-LDAP_ENABLED = bool(LDAP_URLS)
 LDAP_START_TLS = env_bool("KLEIDI_LDAP_START_TLS", False)
 LDAP_CA_FILE = env_str("KLEIDI_LDAP_CA_FILE")
 LDAP_BIND_DN = env_str("KLEIDI_LDAP_BIND_DN", "cn=kleidi,ou=services,dc=ntua,dc=gr")
 # The service identity's password is read from a file (mode 0600), never from the environment.
 LDAP_BIND_PASSWORD_FILE = env_str("KLEIDI_LDAP_BIND_PASSWORD_FILE")
 LDAP_BASE_DN = env_str("KLEIDI_LDAP_BASE_DN", "ou=people,dc=ntua,dc=gr")
+# `kleidi demo --directory` runs a private slapd; other demo commands use it while it runs.
+_demo_directory = demo_directory(VAR_DIR) if DEMO_MODE and not LDAP_URLS else None
+DEMO_DIRECTORY = _demo_directory is not None
+if _demo_directory is not None:
+    LDAP_URLS = _demo_directory["LDAP_URLS"]
+    LDAP_BIND_DN = _demo_directory["LDAP_BIND_DN"]
+    LDAP_BIND_PASSWORD_FILE = _demo_directory["LDAP_BIND_PASSWORD_FILE"]
+    LDAP_BASE_DN = _demo_directory["LDAP_BASE_DN"]
+LDAP_ENABLED = bool(LDAP_URLS)
 LDAP_CONNECT_TIMEOUT = env_int("KLEIDI_LDAP_CONNECT_TIMEOUT", 5, minimum=1, maximum=120)
 LDAP_TIMEOUT = env_int("KLEIDI_LDAP_TIMEOUT", 10, minimum=1, maximum=600)
 # The institution's scope: eduPersonPrincipalName, scoped affiliations, schacHomeOrganization.
@@ -357,6 +366,7 @@ check_ldap_settings(
     urls=LDAP_URLS,
     ca_file=LDAP_CA_FILE,
     bind_dn=LDAP_BIND_DN,
+    base_dn=LDAP_BASE_DN,
     password_file=LDAP_BIND_PASSWORD_FILE,
 )
 

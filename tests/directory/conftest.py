@@ -52,6 +52,30 @@ def directory(slapd, settings):
         slapd.start()
 
 
+@pytest.fixture(scope="session")
+def slapd_tls(tmp_path_factory):
+    """A second session slapd with a CA of its own: StartTLS on `.url`, LDAPS on `.ldaps_url`."""
+    require_service(private.available(), "needs Debian's slapd (apt-get install slapd ldap-utils)")
+    root = tmp_path_factory.mktemp("slapd-tls") / "server"
+    server = private.PrivateSlapd(root, tls=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def directory_tls(slapd_tls, settings):
+    """Kleidi's settings pointed at the TLS slapd over LDAPS, trusting its CA."""
+    if not slapd_tls.running:
+        slapd_tls.start()
+    for name, value in slapd_tls.settings().items():
+        setattr(settings, name, value)
+    settings.LDAP_URLS = [slapd_tls.ldaps_url]
+    settings.LDAP_CA_FILE = str(slapd_tls.ca_file)
+    yield slapd_tls
+    if not slapd_tls.running:
+        slapd_tls.start()
+
+
 @pytest.fixture
 def ldap_admin(directory):
     conn = admin_connection(directory)

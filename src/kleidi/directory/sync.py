@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DateTimeField, Exists, Min, OuterRef, Q, Value
+from django.db.models import DateTimeField, Exists, F, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_tasks_db.utils import retry
@@ -159,49 +159,36 @@ def record(claim: Claim, outcome: dict[int, Drift | EntryRefused | Exception], n
         converged = [pk for pk in outcome if pk in held and isinstance(outcome[pk], Drift)]
         failed = sorted(held - set(converged))
         done = [change for pk in converged for change in claim.changes.get(pk, ())]
+        top = max(done, default=0)
+        for chunk in _chunks(converged):
+            # The highest change covered, read before the covered rows go.
+            covered = DirectoryChange.objects.filter(
+                account_id=OuterRef("account_id"), id__lte=top
+            ).order_by("-id")
+            DirectoryState.objects.filter(account_id__in=chunk).update(
+                synced_at=now,
+                synced_change=Coalesce(Subquery(covered.values("id")[:1]), F("synced_change")),
+                attempts=0,
+                next_attempt_at=None,
+                last_error="",
+                claimed_until=None,
+            )
         for chunk in _chunks(done):
             DirectoryChange.objects.filter(id__in=chunk).delete()
-        DirectoryState.objects.bulk_update(
-            [
-                DirectoryState(
-                    account_id=pk,
-                    synced_at=now,
-                    synced_change=max(claim.changes.get(pk) or [0]),
-                    attempts=0,
-                    next_attempt_at=None,
-                    last_error="",
-                    claimed_until=None,
-                )
-                for pk in converged
-            ],
-            [
-                "synced_at",
-                "synced_change",
-                "attempts",
-                "next_attempt_at",
-                "last_error",
-                "claimed_until",
-            ],
-            batch_size=CHUNK,
-        )
-        updates = []
+        # Failures share their attempt count and error text in groups (a whole
+        # batch, when the directory is down): one UPDATE per group.
+        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
         for pk in failed:
-            attempts = claim.attempts.get(pk, 0) + 1
-            updates.append(
-                DirectoryState(
-                    account_id=pk,
+            groups[(claim.attempts.get(pk, 0) + 1, _error_text(outcome[pk]))].append(pk)
+        for (attempts, error), ids in groups.items():
+            for chunk in _chunks(ids):
+                DirectoryState.objects.filter(account_id__in=chunk).update(
                     attempts=attempts,
                     next_attempt_at=now + backoff(attempts),
-                    last_error=_error_text(outcome[pk]),
+                    last_error=error,
                     last_error_at=now,
                     claimed_until=None,
                 )
-            )
-        DirectoryState.objects.bulk_update(
-            updates,
-            ["attempts", "next_attempt_at", "last_error", "last_error_at", "claimed_until"],
-            batch_size=CHUNK,
-        )
 
 
 def _counts(outcome: dict) -> dict[str, int]:
@@ -231,7 +218,7 @@ def _converge_claimed(claim: Claim, conn) -> dict[int, Drift | EntryRefused]:
     return outcome
 
 
-def _run(claim: Claim, conn, now) -> dict[int, Drift | EntryRefused | Exception]:
+def run_claim(claim: Claim, conn, now) -> dict[int, Drift | EntryRefused | Exception]:
     """Converge and record; on an unreachable directory every claimed account backs off."""
     try:
         if conn is None:
@@ -251,8 +238,12 @@ def _run(claim: Claim, conn, now) -> dict[int, Drift | EntryRefused | Exception]
     return outcome
 
 
-def sync_due(*, limit: int | None = None, now=None) -> dict[str, int]:
-    """Converge up to `limit` (default `KLEIDI_LDAP_SYNC_BATCH`) due accounts; counts."""
+def sync_due(*, limit: int | None = None, now=None, conn=None) -> dict[str, int]:
+    """Converge up to `limit` (default `KLEIDI_LDAP_SYNC_BATCH`) due accounts; counts.
+
+    `conn` (a bound service connection) is for callers that hold one already;
+    by default the run opens its own.
+    """
     if not settings.LDAP_ENABLED:
         return _counts({})
     now = now or timezone.now()
@@ -260,7 +251,7 @@ def sync_due(*, limit: int | None = None, now=None) -> dict[str, int]:
     if not claim.changes:
         return _counts({})
     try:
-        outcome = _run(claim, None, now)
+        outcome = run_claim(claim, conn, now)
     except DirectoryUnavailable as exc:
         return _counts(dict.fromkeys(claim.account_ids, exc))
     return _counts(outcome)
@@ -279,7 +270,7 @@ def converge_now(account_ids, *, conn=None, now=None) -> dict[int, Drift | Entry
         return {}
     now = now or timezone.now()
     claim = _take_over(ids, now)
-    return _run(claim, conn, now)
+    return run_claim(claim, conn, now)
 
 
 def next_due(now=None) -> dt.datetime | None:
