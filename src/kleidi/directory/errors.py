@@ -7,6 +7,12 @@ MESSAGES = {
         "The computer centre's directory (LDAP) is not answering right now; nothing changed "
         "and your link still works. Try again in a few minutes.",
     ),
+    "directory.refused": (
+        "Ο κατάλογος (LDAP) δεν δέχτηκε την αλλαγή της εγγραφής: %(result)s. Η αλλαγή "
+        "μένει στην ουρά και θα ξαναδοκιμαστεί.",
+        "The directory (LDAP) refused the change to the entry: %(result)s. The change stays "
+        "queued and will be tried again.",
+    ),
     "directory.password_too_short": (
         "Ο κατάλογος (LDAP) δεν δέχτηκε τον κωδικό: είναι πιο σύντομος απ' όσο επιτρέπει· "
         "τίποτα δεν άλλαξε. Διαλέξτε μεγαλύτερο κωδικό.",
