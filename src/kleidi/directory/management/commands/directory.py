@@ -38,6 +38,7 @@ from kleidi.errors import CodedError, error, message
 from kleidi.language import pick
 
 IN_SYNC, DRIFT, NOTHING_DONE = 0, 1, 2
+INTERRUPTED = 130  # the shell's status for Ctrl-C
 # At most this many findings and unknown entries in the human summary; JSON has them all.
 SHOWN = 100
 
@@ -133,6 +134,9 @@ class Command(BaseCommand):
                 status = action(options)
             except CommandError:
                 raise
+            except KeyboardInterrupt:
+                self.stderr.write("interrupted: what was done is saved; the next run continues")
+                status = INTERRUPTED
             except CodedError as exc:
                 self._refused(exc)
                 status = NOTHING_DONE
