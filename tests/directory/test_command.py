@@ -112,6 +112,8 @@ def test_r28_command_directory_off_is_a_clear_error(db, settings):
     assert json.loads(out)["error"]["code"] == "directory.disabled"
     status, _, err = run("push", "--all")
     assert status == 2 and "directory.disabled" in err
+    status, out, _ = run("status", "--format", "json")
+    assert status == 2 and json.loads(out)["error"]["code"] == "directory.disabled"
 
 
 def test_r28_command_push_queues_and_status_counts_the_backlog(directory, demo):
@@ -128,8 +130,8 @@ def test_r28_command_push_queues_and_status_counts_the_backlog(directory, demo):
     assert status == 0
     assert body["pending_accounts"] == 2 and body["pending_changes"] == 2
     assert body["failing_accounts"] == 0
-    assert body["oldest_change_seconds"] >= 0
-    assert body["last_reconcile"] is None
+    assert body["oldest_pending_seconds"] >= 0
+    assert body["reconcile"] is None
 
     status, _, err = run("push", "nobody-here")
     assert status == 2 and "username.unknown" in err

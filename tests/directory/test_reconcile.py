@@ -210,3 +210,20 @@ def test_r28_reconcile_fix_run_does_not_continue_a_report_run(provisioned):
     run = reconcile(fix=True)
     assert run.fix and not report(run)["resumed"]
     assert run.counts["accounts"] == Account.objects.count()
+
+
+def test_r28_reconcile_two_runs_at_once_count_nothing_twice(provisioned):
+    from kleidi.errors import CodedError
+
+    inner = []
+
+    def second_run_meanwhile(done, _total):
+        if not inner:
+            inner.append(reconcile(chunk_size=2))  # takes up the same unfinished run
+
+    with pytest.raises(CodedError) as refused:
+        reconcile(chunk_size=2, progress=second_run_meanwhile)
+    assert refused.value.code == "directory.reconcile_running"
+    run = ReconcileRun.objects.get()
+    assert run == inner[0] and run.finished_at is not None
+    assert run.counts["accounts"] == Account.objects.count() == run.counts["in_sync"]

@@ -53,4 +53,10 @@ MESSAGES = {
         "Unexpected error (%(error)s); what was done is saved and the next run continues "
         "from there.",
     ),
+    "directory.reconcile_running": (
+        "Ένας άλλος έλεγχος καταλόγου (reconcile) τρέχει ταυτόχρονα· αυτός σταμάτησε χωρίς να "
+        "μετρήσει τίποτα δύο φορές. Αφήστε τον άλλον να τελειώσει.",
+        "Another directory reconcile is running at the same time; this one stopped without "
+        "counting anything twice. Let the other one finish.",
+    ),
 }

@@ -195,6 +195,7 @@ def _chunk(conn, run: ReconcileRun, accounts: list[Account]) -> None:
             )
         )
     with transaction.atomic():
+        _advance(run, cursor=accounts[-1].username, counts=counts)
         insert_values(
             ReconcileFinding,
             [
@@ -211,9 +212,24 @@ def _chunk(conn, run: ReconcileRun, accounts: list[Account]) -> None:
             ],
             rows,
         )
-        run.cursor = accounts[-1].username
-        run.counts = counts
-        run.save(update_fields=["cursor", "counts"])
+
+
+def _advance(run: ReconcileRun, *, cursor: str, **fields) -> None:
+    """Save the run's progress, unless another reconcile moved it meanwhile.
+
+    The update is conditional on the cursor this process last saved: of two
+    reconciles working on one run (an operator's beside the timer's), the
+    second to save finds it changed, and stops with `directory.reconcile_running`
+    with its chunk rolled back, so nothing is counted twice.
+    """
+    saved = ReconcileRun.objects.filter(
+        pk=run.pk, cursor=run.cursor, finished_at__isnull=True
+    ).update(cursor=cursor, **fields)
+    if saved != 1:
+        raise error("directory.reconcile_running")
+    run.cursor = cursor
+    for name, value in fields.items():
+        setattr(run, name, value)
 
 
 def _scan(conn) -> tuple[int, list[str]]:
@@ -261,10 +277,14 @@ def _unknown(page: list[tuple[str, list[str]]]) -> list[str]:
 
 def _finish(run: ReconcileRun, entries: int, unknown: list[str]) -> ReconcileRun:
     with transaction.atomic():
-        run.counts = {**run.counts, "entries": entries, "unknown_entries": len(unknown)}
-        run.unknown_entries = unknown
-        run.finished_at = timezone.now()
-        run.save(update_fields=["counts", "unknown_entries", "finished_at"])
+        counts = {**run.counts, "entries": entries, "unknown_entries": len(unknown)}
+        _advance(
+            run,
+            cursor=run.cursor,
+            counts=counts,
+            unknown_entries=unknown,
+            finished_at=timezone.now(),
+        )
         record(
             "directory.reconciled",
             details={"run": run.pk, "fix": run.fix, "resumed": run.resumed, **run.counts},

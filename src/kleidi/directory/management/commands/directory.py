@@ -26,18 +26,19 @@ import traceback
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
-from django.db.models import Count, Min
-from django.utils import timezone, translation
+from django.utils import translation
 
 from kleidi.accounts.models import Account
 from kleidi.directory.connection import DirectoryUnavailable
-from kleidi.directory.models import DirectoryChange, DirectoryState, ReconcileRun
+from kleidi.directory.models import ReconcileRun
+from kleidi.directory.selectors import backlog
 from kleidi.directory.services import provision as provisioning
 from kleidi.directory.services import reconcile as reconciling
 from kleidi.errors import CodedError, error, message
 from kleidi.language import pick
 
 IN_SYNC, DRIFT, NOTHING_DONE = 0, 1, 2
+INTERRUPTED = 130  # the shell's status for Ctrl-C
 # At most this many findings and unknown entries in the human summary; JSON has them all.
 SHOWN = 100
 
@@ -81,7 +82,7 @@ TEXT = {
     "converged": ("ενημερώθηκαν", "converged"),
     "pending": ("λογαριασμοί σε αναμονή", "accounts pending"),
     "failing": ("λογαριασμοί με σφάλμα", "accounts failing"),
-    "oldest": ("παλαιότερη αλλαγή (δευτερόλεπτα)", "oldest change (seconds)"),
+    "oldest": ("παλαιότερη αλλαγή σε αναμονή (δευτ.)", "oldest pending change (s)"),
     "changes": ("αλλαγές στην ουρά", "changes queued"),
     "last_run": ("τελευταίος έλεγχος", "last reconcile"),
 }
@@ -133,6 +134,9 @@ class Command(BaseCommand):
                 status = action(options)
             except CommandError:
                 raise
+            except KeyboardInterrupt:
+                self.stderr.write("interrupted: what was done is saved; the next run continues")
+                status = INTERRUPTED
             except CodedError as exc:
                 self._refused(exc)
                 status = NOTHING_DONE
@@ -246,19 +250,19 @@ class Command(BaseCommand):
 
     # -- status ----------------------------------------------------------------------
     def _status(self, options) -> int:
-        payload = {"ok": True, **_backlog()}
+        payload = {"ok": True, **backlog()}
+        if not payload["enabled"]:
+            raise error("directory.disabled")
         if self.as_json:
             self._json(payload)
             return IN_SYNC
         self.stdout.write(f"{pick(TEXT['pending']):<36}{payload['pending_accounts']:>10}")
         self.stdout.write(f"{pick(TEXT['changes']):<36}{payload['pending_changes']:>10}")
         self.stdout.write(f"{pick(TEXT['failing']):<36}{payload['failing_accounts']:>10}")
-        oldest = payload["oldest_change_seconds"]
-        self.stdout.write(f"{pick(TEXT['oldest']):<36}{'—' if oldest is None else oldest:>10}")
-        last = payload["last_reconcile"]
+        self.stdout.write(f"{pick(TEXT['oldest']):<36}{payload['oldest_pending_seconds']:>10}")
+        last = payload["reconcile"]
         if last:
-            when = last["finished_at"] or "—"
-            self.stdout.write(f"{pick(TEXT['last_run']):<36}{when:>10}")
+            self.stdout.write(f"{pick(TEXT['last_run']):<36}{last['finished_at']}")
         return IN_SYNC
 
     # -- output ----------------------------------------------------------------------
@@ -316,28 +320,3 @@ def _tables_present() -> bool:
         return ReconcileRun._meta.db_table in connection.introspection.table_names()
     except DatabaseError:
         return False
-
-
-def _backlog() -> dict:
-    """The queue's backlog: what `status` shows and a monitoring check reads."""
-    changes = DirectoryChange.objects.aggregate(
-        changes=Count("pk"), accounts=Count("account", distinct=True), oldest=Min("created_at")
-    )
-    oldest = changes["oldest"]
-    last = reconciling.latest_run()
-    return {
-        "pending_accounts": changes["accounts"],
-        "pending_changes": changes["changes"],
-        "failing_accounts": DirectoryState.objects.filter(attempts__gt=0).count(),
-        "oldest_change_seconds": (
-            None if oldest is None else int((timezone.now() - oldest).total_seconds())
-        ),
-        "last_reconcile": None
-        if last is None
-        else {
-            "started_at": last.started_at.isoformat(),
-            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
-            "fix": last.fix,
-            "counts": last.counts,
-        },
-    }
