@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 logger = logging.getLogger(__name__)
 
@@ -154,3 +155,23 @@ def requeue_orphans(task_path: str | None = None, *, now=None) -> list[str]:
         logger.warning("task %s (%s) orphaned; queued again as %s", orphan.pk, task_path, result.id)
         requeued.append(str(result.id))
     return requeued
+
+
+def task_waiting(task, by=None) -> bool:
+    """Is a run of `task` queued and not yet started that runs by `by` (default: now)?
+
+    The callers that ask a worker to process a table (the outbox, the
+    directory queue) queue one waiting task, not one per change.
+    """
+    from django.tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    backend = task_backends[task.backend]
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    waiting = DBTaskResult.objects.filter(
+        status="READY", task_path=task.module_path, backend_name=backend.alias
+    )
+    if by is None:
+        return DBTaskResult.objects.ready().filter(pk__in=waiting.values("pk")).exists()
+    return waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max())).exists()

@@ -6,6 +6,12 @@ Without Debian's slapd the directory tests skip, except in CI
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 from ldap3 import SUBTREE, Connection
 
@@ -81,3 +87,28 @@ def ldap_admin(directory):
     conn = admin_connection(directory)
     yield conn
     conn.unbind()
+
+
+def wait_stopped(pid: int, seconds: float = 5.0) -> None:
+    """Until every thread of `pid` is stopped: SIGSTOP reaches a busy process's threads late."""
+    deadline = time.monotonic() + seconds
+    tasks = Path(f"/proc/{pid}/task")
+    while time.monotonic() < deadline:
+        states = [
+            (task / "stat").read_text().rsplit(")", 1)[1].split()[0] for task in tasks.iterdir()
+        ]
+        if all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop within {seconds} s")
+
+
+@contextmanager
+def paused(server):
+    """The server process stopped (SIGSTOP): connections are accepted by the kernel, no answer."""
+    os.kill(server.process.pid, signal.SIGSTOP)
+    try:
+        wait_stopped(server.process.pid)
+        yield
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)

@@ -36,6 +36,7 @@ from kleidi.directory.slapd import POLICY_DN
 from kleidi.errors import codes_of, message
 from kleidi.notifications.models import OutboxMessage
 from tests.credentials.conftest import EMAIL, NEW_PASSWORD, STRONG, latest, link_in
+from tests.directory.conftest import paused, wait_stopped
 
 THIRD = "kitrino feggari pano apo ti thalassa tou aigaiou"
 MEMBER = "gpapadopoulos"
@@ -239,7 +240,7 @@ def test_r28_password_in_the_directory_history_refused(directory, demo, account)
 
 
 def test_r28_minimum_age_refusal_says_too_young(directory, ldap_admin, demo, account):
-    """Why docs/directory-passwords.md asks for pwdMinAge 0: a reset right after a change fails."""
+    """Why docs/directory.md ("Passwords") asks for pwdMinAge 0: a quick second reset fails."""
     member = account(MEMBER)
     directory_services.set_password(member, STRONG)
     with policy(ldap_admin, pwdMinAge=3600):
@@ -259,11 +260,8 @@ def test_r28_directory_that_stops_answering_is_unavailable_after_the_timeout(
 ):
     """A hung slapd (SIGSTOP): LDAP_TIMEOUT bounds the wait; the test ends at all."""
     settings.LDAP_CONNECT_TIMEOUT = settings.LDAP_TIMEOUT = 1
-    os.kill(directory.process.pid, signal.SIGSTOP)
-    try:
+    with paused(directory):
         exc = refused(lambda: directory_services.set_password(account(MEMBER), NEW_PASSWORD))
-    finally:
-        os.kill(directory.process.pid, signal.SIGCONT)
     assert codes_of(exc) == ["directory.unavailable"]
 
 
@@ -271,7 +269,7 @@ def test_r28_password_operation_bounded_by_the_timeout(directory, demo, account,
     """The server hangs after the bind and the entry's read, during the exop itself.
 
     The request gives up after LDAP_TIMEOUT; the operation may still be
-    applied once the server wakes up (docs/directory-passwords.md: the
+    applied once the server wakes up (docs/directory.md, "Passwords": the
     directory ahead of Kleidi), so the member's old password is not asserted.
     """
     settings.LDAP_TIMEOUT = 1
@@ -281,6 +279,7 @@ def test_r28_password_operation_bounded_by_the_timeout(directory, demo, account,
     def then_hang(conn, accounts):
         outcome = real(conn, accounts)
         os.kill(directory.process.pid, signal.SIGSTOP)
+        wait_stopped(directory.process.pid)
         return outcome
 
     try:

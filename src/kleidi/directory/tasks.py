@@ -10,11 +10,8 @@ most one task waits at a time: a 10,000-row sheet queues one task, not
 import logging
 
 from django.conf import settings
-from django.db.models import Q
-from django.tasks import task, task_backends
+from django.tasks import task
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult, get_date_max
 
 from kleidi import worker
 from kleidi.directory import sync
@@ -41,7 +38,7 @@ def schedule_sync(run_after=None) -> None:
     If a sync task is already waiting to start by `run_after` (default: now),
     it will see these rows when it runs, so no second one is queued.
     """
-    if _sync_waiting(by=run_after):
+    if worker.task_waiting(sync_directory, by=run_after):
         return
     job = sync_directory.using(run_after=run_after) if run_after else sync_directory
     try:
@@ -50,19 +47,6 @@ def schedule_sync(run_after=None) -> None:
         # The rows are safe in the queue; the next change's task or the nightly
         # reconcile converges them.
         logger.exception("could not enqueue directory sync")
-
-
-def _sync_waiting(by=None) -> bool:
-    """Is a sync task queued and not yet started that runs by `by` (default: now)?"""
-    backend = task_backends[sync_directory.backend]
-    if not isinstance(backend, DatabaseBackend):
-        return False
-    waiting = DBTaskResult.objects.filter(
-        status="READY", task_path=sync_directory.module_path, backend_name=backend.alias
-    )
-    if by is None:
-        return DBTaskResult.objects.ready().filter(pk__in=waiting.values("pk")).exists()
-    return waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max())).exists()
 
 
 def ensure_sync_scheduled(now=None) -> None:

@@ -10,11 +10,8 @@ is `kleidi.notifications.delivery`; the outbox's writers
 import logging
 
 from django.core.mail import mailers
-from django.db.models import Q
-from django.tasks import task, task_backends
+from django.tasks import task
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult, get_date_max
 
 from kleidi import worker
 from kleidi.notifications import delivery
@@ -36,7 +33,7 @@ def schedule_delivery(run_after=None) -> None:
     to start by then, it will see this message when it runs, so no second one
     is queued: a busy forgot-password page writes one task row, not one per request.
     """
-    if _delivery_waiting(deliver_outbox, by=run_after):
+    if worker.task_waiting(deliver_outbox, by=run_after):
         return
     task = deliver_outbox.using(run_after=run_after) if run_after else deliver_outbox
     try:
@@ -45,19 +42,6 @@ def schedule_delivery(run_after=None) -> None:
         # The message is safe in the outbox; `kleidi outbox deliver` (the timer)
         # or the next message's task will deliver it.
         logger.exception("could not enqueue outbox delivery")
-
-
-def _delivery_waiting(task, by=None) -> bool:
-    """Is a delivery task queued and not yet started that runs by `by` (default: now)?"""
-    backend = task_backends[task.backend]
-    if not isinstance(backend, DatabaseBackend):
-        return False
-    waiting = DBTaskResult.objects.filter(
-        status="READY", task_path=task.module_path, backend_name=backend.alias
-    )
-    if by is None:
-        return DBTaskResult.objects.ready().filter(pk__in=waiting.values("pk")).exists()
-    return waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max())).exists()
 
 
 def ensure_delivery_scheduled(now=None) -> None:

@@ -3,7 +3,7 @@
 Called last inside the caller's transaction, with the account row locked and
 Kleidi's own checks passed: if the directory refuses or does not answer, the
 coded error raised here rolls Kleidi back, so the two never disagree about
-which password is current (docs/directory-passwords.md has the one exception).
+which password is current (docs/directory.md, "Passwords" has the one exception).
 
 The password goes over the RFC 3062 Password Modify operation as Kleidi's
 service identity, which is *not* a password administrator: the directory's

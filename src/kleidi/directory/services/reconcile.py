@@ -98,7 +98,7 @@ def latest_run() -> ReconcileRun | None:
 
 
 def report(run: ReconcileRun) -> dict:
-    """The run's report (docs/directory-reconcile.md, "The JSON report")."""
+    """The run's report (docs/directory.md, "Reconcile", "The JSON report")."""
     counts = {name: run.counts.get(name, 0) for name in COUNTS}
     return {
         "ok": True,

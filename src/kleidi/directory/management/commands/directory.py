@@ -13,7 +13,7 @@ directory refused), 2 nothing done: the directory is off, unreachable (the
 run continues next time from its last saved chunk) or an unexpected error.
 `push` queues the accounts for the workers (`--now`: converges them here);
 `status` is the queue's backlog. `--format json` prints exactly one JSON
-document on stdout (docs/directory-reconcile.md), or
+document on stdout (docs/directory.md, "Reconcile"), or
 `{"ok": false, "error": {...}}`.
 """
 
