@@ -12,6 +12,7 @@ import signal
 import socket
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from ldap3 import BASE
@@ -39,6 +40,7 @@ def paused(server):
     """The server process stopped (SIGSTOP): connections are accepted by the kernel, no answer."""
     os.kill(server.process.pid, signal.SIGSTOP)
     try:
+        wait_stopped(server.process.pid)
         yield
     finally:
         os.kill(server.process.pid, signal.SIGCONT)
@@ -49,6 +51,20 @@ def connect_fails(match: str | None = None) -> str:
     with pytest.raises(DirectoryUnavailable, match=match) as raised, service_connection():
         pass
     return str(raised.value)
+
+
+def wait_stopped(pid: int, seconds: float = 5.0) -> None:
+    """Until every thread of `pid` is stopped: SIGSTOP reaches a busy process's threads late."""
+    deadline = time.monotonic() + seconds
+    tasks = Path(f"/proc/{pid}/task")
+    while time.monotonic() < deadline:
+        states = [
+            (task / "stat").read_text().rsplit(")", 1)[1].split()[0] for task in tasks.iterdir()
+        ]
+        if all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop within {seconds} s")
 
 
 def dead_url() -> str:

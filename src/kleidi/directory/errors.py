@@ -7,6 +7,12 @@ MESSAGES = {
         "The computer centre's directory (LDAP) is not answering right now; nothing changed "
         "and your link still works. Try again in a few minutes.",
     ),
+    "directory.refused": (
+        "Ο κατάλογος (LDAP) δεν δέχτηκε την αλλαγή της εγγραφής: %(result)s. Η αλλαγή "
+        "μένει στην ουρά και θα ξαναδοκιμαστεί.",
+        "The directory (LDAP) refused the change to the entry: %(result)s. The change stays "
+        "queued and will be tried again.",
+    ),
     "directory.password_too_short": (
         "Ο κατάλογος (LDAP) δεν δέχτηκε τον κωδικό: είναι πιο σύντομος απ' όσο επιτρέπει· "
         "τίποτα δεν άλλαξε. Διαλέξτε μεγαλύτερο κωδικό.",
@@ -35,5 +41,22 @@ MESSAGES = {
         "Ο κατάλογος (LDAP) δεν δέχτηκε τον κωδικό: είναι μακρύτερος απ' όσο επιτρέπει· "
         "τίποτα δεν άλλαξε.",
         "The directory (LDAP) refused the password as too long; nothing changed.",
+    ),
+    "directory.disabled": (
+        "Η σύνδεση με τον κατάλογο (LDAP) είναι απενεργοποιημένη: ορίστε το KLEIDI_LDAP_URL "
+        "(docs/configuration.md).",
+        "The directory (LDAP) connector is off: set KLEIDI_LDAP_URL (docs/configuration.md).",
+    ),
+    "directory.failed": (
+        "Απρόσμενο σφάλμα (%(error)s)· ό,τι ολοκληρώθηκε έχει αποθηκευτεί και η επόμενη "
+        "εκτέλεση συνεχίζει από εκεί.",
+        "Unexpected error (%(error)s); what was done is saved and the next run continues "
+        "from there.",
+    ),
+    "directory.reconcile_running": (
+        "Ένας άλλος έλεγχος καταλόγου (reconcile) τρέχει ταυτόχρονα· αυτός σταμάτησε χωρίς να "
+        "μετρήσει τίποτα δύο φορές. Αφήστε τον άλλον να τελειώσει.",
+        "Another directory reconcile is running at the same time; this one stopped without "
+        "counting anything twice. Let the other one finish.",
     ),
 }

@@ -61,3 +61,60 @@ class DirectoryState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {'in sync' if self.synced_at else 'never synced'}"
+
+
+class ReconcileRun(models.Model):
+    """One `kleidi directory reconcile` run, saved after each chunk of accounts (R28).
+
+    A run without `finished_at` was interrupted (killed, Ctrl-C, the directory
+    down): the next run continues after `cursor`, the last username whose
+    findings are saved, so the final report covers every account once.
+    """
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    fix = models.BooleanField(_("fix drift"), default=False)
+    cursor = models.CharField(_("last username done"), max_length=150, blank=True)
+    # Totals so far (accounts, in_sync, missing, ...); entries and unknown_entries
+    # once the directory's own scan is done, at the end.
+    counts = models.JSONField(_("counts"), default=dict)
+    unknown_entries = models.JSONField(_("unknown entries"), default=list)
+    # How many times an interrupted run was taken up again.
+    resumed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("reconcile run")
+        verbose_name_plural = _("reconcile runs")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'done' if self.finished_at else 'unfinished'}"
+
+
+class ReconcileFinding(models.Model):
+    """One account whose entry differed (or carries a failed-bind lockout) in a run."""
+
+    run = models.ForeignKey(ReconcileRun, on_delete=models.CASCADE, related_name="findings")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    dn = models.CharField(max_length=500)
+    missing = models.BooleanField(default=False)
+    attributes = models.JSONField(default=list)
+    lock = models.CharField(max_length=8, blank=True)
+    failure_locked = models.BooleanField(default=False)
+    fixed = models.BooleanField(default=False)
+    # The directory's refusal when --fix could not converge it (no secrets).
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "username"]
+        verbose_name = _("reconcile finding")
+        verbose_name_plural = _("reconcile findings")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "account"], name="reconcile_finding_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {'fixed' if self.fixed else 'drift'}"

@@ -8,6 +8,8 @@ uses the same directory while it runs (docs/directory.md).
 
 import json
 import os
+import signal
+import sys
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -76,6 +78,9 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(f"the demo's directory did not start: {exc}") from None
         state = root / "settings.json"
+        if threading.current_thread() is threading.main_thread():
+            # `kill <pid>` stops the demo as Ctrl-C does: slapd stopped, settings.json removed.
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             for name, value in server.settings().items():
                 setattr(settings, name, value)
