@@ -109,3 +109,14 @@ def helpdesk(account):
 def secretariat(account):
     """The demo's secretariat of `el`."""
     return account("grammateiael")
+
+
+# The directory's fixtures (a private slapd per session, Kleidi pointed at it),
+# registered once here so every test directory shares one server per session.
+from tests.ldap_fixtures import (  # noqa: E402, F401
+    directory,
+    directory_tls,
+    ldap_admin,
+    slapd,
+    slapd_tls,
+)

@@ -18,6 +18,7 @@ from kleidi.accounts.models import AccountKind, AccountState
 from kleidi.audit.models import AuditEvent
 from kleidi.credentials.models import LinkPurpose, LinkToken
 from kleidi.credentials.validators import KleidiPasswordValidator
+from kleidi.directory import services as directory_services
 from kleidi.errors import codes_of
 from kleidi.notifications.delivery import outgoing
 from kleidi.notifications.models import OutboxMessage

@@ -18,7 +18,7 @@ from ldap3 import MODIFY_REPLACE
 from kleidi.accounts.models import Account
 from kleidi.directory.mapping import entry_dn
 from kleidi.directory.models import DirectoryChange, ReconcileRun
-from tests.directory.conftest import admin_connection, empty_people
+from tests.ldap_fixtures import admin_connection, empty_people
 
 COUNT_KEYS = {
     "accounts",

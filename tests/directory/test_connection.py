@@ -17,7 +17,7 @@ from ldap3.core.exceptions import LDAPException
 
 from kleidi.directory import slapd as private
 from kleidi.directory.connection import DirectoryUnavailable, service_connection
-from tests.directory.conftest import paused
+from tests.ldap_fixtures import paused
 
 
 def _search_base(conn) -> bool:

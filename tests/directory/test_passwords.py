@@ -36,7 +36,7 @@ from kleidi.directory.slapd import POLICY_DN
 from kleidi.errors import codes_of, message
 from kleidi.notifications.models import OutboxMessage
 from tests.credentials.conftest import EMAIL, NEW_PASSWORD, STRONG, latest, link_in
-from tests.directory.conftest import paused, wait_stopped
+from tests.ldap_fixtures import paused, wait_stopped
 
 THIRD = "kitrino feggari pano apo ti thalassa tou aigaiou"
 MEMBER = "gpapadopoulos"

@@ -20,7 +20,7 @@ import pytest
 from ldap3 import LEVEL
 
 from kleidi.directory import slapd as private
-from tests.directory.conftest import admin_connection
+from tests.ldap_fixtures import admin_connection
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""A private slapd per test session (per xdist worker), and Kleidi pointed at it per test.
+"""The directory tests' fixtures: a private slapd per session (per xdist worker), Kleidi at it.
 
 Without Debian's slapd the directory tests skip, except in CI
 (KLEIDI_REQUIRE_SERVICES), where a missing slapd is a failure.
