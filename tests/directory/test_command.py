@@ -17,7 +17,7 @@ from ldap3 import MODIFY_REPLACE
 
 from kleidi.accounts.models import Account
 from kleidi.directory.mapping import entry_dn
-from kleidi.directory.models import DirectoryChange, ReconcileRun
+from kleidi.directory.models import DirectoryChange, DirectoryState, ReconcileRun
 from tests.ldap_fixtures import admin_connection, empty_people
 
 COUNT_KEYS = {
@@ -135,6 +135,24 @@ def test_r28_command_push_queues_and_status_counts_the_backlog(directory, demo):
 
     status, _, err = run("push", "nobody-here")
     assert status == 2 and "username.unknown" in err
+
+
+def test_r28_command_sync_converges_what_is_due_and_keeps_it_while_down(directory, demo):
+    """The timer's safety net: what is queued converges from the command itself."""
+    DirectoryChange.objects.all().delete()
+    run("push", "el21042", "gpapadopoulos")
+    directory.kill()
+    status, out, _ = run("sync", "--format", "json")
+    assert status == 2 and json.loads(out)["unavailable"] == 2
+    assert DirectoryChange.objects.count() == 2  # nothing lost while the directory is down
+    directory.start()
+    # The failure's back-off is what a worker respects; the safety net waits for it too.
+    DirectoryState.objects.update(next_attempt_at=None)
+    status, out, _ = run("sync", "--format", "json")
+    body = json.loads(out)
+    assert status == 0 and body["ok"] and body["created"] == 2
+    assert not DirectoryChange.objects.exists()
+    assert admin_connection(directory).search(entry_dn("el21042"), "(objectClass=*)", "BASE")
 
 
 def test_r28_command_push_all_now_provisions_every_account(directory, demo, ldap_admin):

@@ -4,6 +4,7 @@
                                [--chunk-size N] [--pause SECONDS]
     kleidi directory push (USERNAME ... | --all) [--now] [--format json]
     kleidi directory status [--format json]
+    kleidi directory sync [--format json]
 
 `reconcile` compares every account with its entry and reports drift
 (`--fix` converges it through the queue's code); an interrupted run is
@@ -12,8 +13,10 @@ continued by the next one, `--restart` starts over. Exit status: 0 in sync
 directory refused), 2 nothing done: the directory is off, unreachable (the
 run continues next time from its last saved chunk) or an unexpected error.
 `push` queues the accounts for the workers (`--now`: converges them here);
-`status` is the queue's backlog. `--format json` prints exactly one JSON
-document on stdout (docs/directory.md, "Reconcile"), or
+`status` is the queue's backlog; `sync` is the queue's safety net for a
+timer: it queues again the sync tasks of dead workers, converges what is due
+from this process and leaves a task waiting for the next due time.
+`--format json` prints exactly one JSON document on stdout (docs/directory.md, "Reconcile"), or
 `{"ok": false, "error": {...}}`.
 """
 
@@ -24,11 +27,13 @@ import json
 import sys
 import traceback
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 from django.utils import translation
 
 from kleidi.accounts.models import Account
+from kleidi.directory import sync, tasks
 from kleidi.directory.connection import DirectoryUnavailable
 from kleidi.directory.models import ReconcileRun
 from kleidi.directory.selectors import backlog
@@ -117,7 +122,8 @@ class Command(BaseCommand):
         push.add_argument("--all", action="store_true", help="every account (initial provisioning)")
         push.add_argument("--now", action="store_true", help="converge here instead of queueing")
         sub.add_parser("status", help="the directory queue's backlog")
-        for command in (run, push, sub.choices["status"]):
+        sub.add_parser("sync", help="converge what is due here (the timer's safety net)")
+        for command in (run, push, sub.choices["status"], sub.choices["sync"]):
             command.add_argument(
                 "--format", choices=["text", "json"], default="text", help="json: one document"
             )
@@ -264,6 +270,30 @@ class Command(BaseCommand):
         if last:
             self.stdout.write(f"{pick(TEXT['last_run']):<36}{last['finished_at']}")
         return IN_SYNC
+
+    # -- sync ------------------------------------------------------------------------
+    def _sync(self, options) -> int:
+        if not settings.LDAP_ENABLED:
+            raise error("directory.disabled")
+        orphans = tasks.recover_orphaned_syncs()
+        totals: dict[str, int] = {}
+        while True:
+            counts = sync.sync_due()
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+            if counts["claimed"] < settings.LDAP_SYNC_BATCH or counts["unavailable"]:
+                break
+        tasks.ensure_sync_scheduled()
+        payload = {"ok": not totals.get("failed"), "orphaned_tasks": len(orphans), **totals}
+        if self.as_json:
+            self._json(payload)
+        else:
+            for key, value in payload.items():
+                if key != "ok":
+                    self.stdout.write(f"{key:<16}{value:>10}")
+        if totals.get("unavailable"):
+            return NOTHING_DONE
+        return DRIFT if totals.get("failed") else IN_SYNC
 
     # -- output ----------------------------------------------------------------------
     def _json(self, payload: dict) -> None:
