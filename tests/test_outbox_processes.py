@@ -8,15 +8,20 @@ at-least-once only in that case; docs/operations.md).
 
 import json
 import os
-import shutil
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 
 import pytest
 
+from tests.processes import (
+    child_environment,
+    copy_database,
+    manage,
+    migrate,
+    query,
+    start_worker,
+    stop,
+    wait_until,
+)
 from tests.smtp_servers import Blackhole, SMTPServer
 
 pytestmark = pytest.mark.slow
@@ -36,96 +41,24 @@ print("status", response.status_code)
 """
 
 
-def manage(*args, env, timeout=180) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kleidi.manage", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
-    """One migrated SQLite file; each test works on its own copy."""
-    path = tmp_path_factory.mktemp("outbox-db") / "kleidi.sqlite3"
-    env = environment(path, smtp_port=25)
-    for command in (["migrate", "--noinput"], ["createcachetable"]):
-        result = manage(*command, env=env, timeout=600)
-        assert result.returncode == 0, result.stderr
-    return path
+    return migrate(tmp_path_factory.mktemp("outbox-db") / "kleidi.sqlite3")
 
 
 def environment(path, *, smtp_port: int, smtp_timeout: int = 60) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("KLEIDI_", "EMAIL_", "REDIS_", "DATABASE_"))
-    }
-    return {
-        **env,
-        "DATABASE_URL": f"sqlite:///{path}",
-        "KLEIDI_VAR_DIR": str(path.parent),
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "EMAIL_TIMEOUT": str(smtp_timeout),
-    }
+    return child_environment(
+        path,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+        EMAIL_TIMEOUT=str(smtp_timeout),
+    )
 
 
 @pytest.fixture
 def database(migrated, tmp_path):
-    path = tmp_path / "kleidi.sqlite3"
-    shutil.copy(migrated, path)
-    return path
-
-
-def query(path, sql: str, *params):
-    """Read (or move the clock of) the worker's database directly, as an operator would."""
-    with sqlite3.connect(path, timeout=60) as db:
-        rows = db.execute(sql, params).fetchall()
-    db.close()
-    return rows
-
-
-def start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kleidi.manage",
-            "db_worker",
-            "--no-reload",
-            "--queue-name",
-            "*",
-            "--interval",
-            "0.2",
-            "--no-startup-delay",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until(condition, what: str, seconds: float = 120) -> None:
-    """Poll for a state change of another process (a bound on waiting, not a timed assertion)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.1)
+    return copy_database(migrated, tmp_path)
 
 
 def outbox(path):

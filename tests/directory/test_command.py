@@ -19,6 +19,7 @@ from kleidi.accounts.models import Account
 from kleidi.directory.mapping import entry_dn
 from kleidi.directory.models import DirectoryChange, DirectoryState, ReconcileRun
 from tests.ldap_fixtures import admin_connection, empty_people
+from tests.processes import child_environment, manage
 
 COUNT_KEYS = {
     "accounts",
@@ -166,30 +167,6 @@ def test_r28_command_push_all_now_provisions_every_account(directory, demo, ldap
 
 
 # -- a real process killed mid-run -------------------------------------------------------
-def manage(*args, env, timeout=300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kleidi.manage", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def child_environment(path, server) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("KLEIDI_", "EMAIL_", "REDIS_", "DATABASE_"))
-    }
-    return {
-        **env,
-        "DATABASE_URL": f"sqlite:///{path}",
-        "KLEIDI_VAR_DIR": str(path.parent),
-        **server.environment(),
-    }
-
-
 def saved_run(path) -> tuple[str, int, str | None] | None:
     with sqlite3.connect(path, timeout=30) as db:
         row = db.execute(
@@ -206,7 +183,7 @@ def test_r28_reconcile_killed_with_sigkill_resumes_and_covers_every_account_once
         slapd.start()
     empty_people(slapd)
     path = tmp_path / "kleidi.sqlite3"
-    env = child_environment(path, slapd)
+    env = child_environment(path, **slapd.environment())
     for command in (
         ["migrate", "--noinput"],
         ["shell", "-c", "from kleidi.portal import demo; demo.seed()"],

@@ -9,18 +9,23 @@ ends, and every entry ends up right, none created twice.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 
 import pytest
 from ldap3 import LEVEL
 
 from kleidi.directory import slapd as private
 from tests.ldap_fixtures import admin_connection
+from tests.processes import (
+    child_environment,
+    copy_database,
+    manage,
+    migrate,
+    query,
+    start_worker,
+    stop,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -48,97 +53,23 @@ create_accounts([
 """
 
 
-def manage(*args, env, timeout=300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kleidi.manage", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def environment(path, server, **extra) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("KLEIDI_", "EMAIL_", "REDIS_", "DATABASE_"))
-    }
-    return {
-        **env,
-        "DATABASE_URL": f"sqlite:///{path}",
-        "KLEIDI_VAR_DIR": str(path.parent),
-        **(server.environment() if server else {}),
-        **extra,
-    }
+    return child_environment(path, **(server.environment() if server else {}), **extra)
 
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
-    path = tmp_path_factory.mktemp("directory-db") / "kleidi.sqlite3"
-    env = environment(path, None)
-    for command in (["migrate", "--noinput"], ["createcachetable"]):
-        result = manage(*command, env=env, timeout=600)
-        assert result.returncode == 0, result.stderr
-    return path
+    return migrate(tmp_path_factory.mktemp("directory-db") / "kleidi.sqlite3")
 
 
 @pytest.fixture
 def database(migrated, tmp_path):
-    path = tmp_path / "kleidi.sqlite3"
-    shutil.copy(migrated, path)
-    return path
-
-
-def query(path, sql: str, *params):
-    with sqlite3.connect(path, timeout=60) as db:
-        rows = db.execute(sql, params).fetchall()
-    db.close()
-    return rows
+    return copy_database(migrated, tmp_path)
 
 
 def create(env, first: int, count: int) -> None:
     result = manage("shell", "-c", CREATE.format(first=first, count=count), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-
-
-def start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kleidi.manage",
-            "db_worker",
-            "--no-reload",
-            "--queue-name",
-            "directory",
-            "--interval",
-            "0.2",
-            "--no-startup-delay",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until(condition, what: str, seconds: float = 180) -> None:
-    """Poll for a state change of another process (a bound on waiting, not a timed assertion)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 def entries(server) -> list[str]:
@@ -168,7 +99,7 @@ def test_r28_a_worker_converges_the_queue_after_the_commit(database, directory):
     create(env, 0, 300)
     assert pending(database) == 300
     assert [status for status, _ in sync_tasks(database)] == ["READY"]
-    worker = start_worker(env)
+    worker = start_worker(env, queue="directory")
     try:
         wait_until(lambda: pending(database) == 0, "the queue to empty")
     finally:
@@ -184,7 +115,7 @@ def test_r28_a_worker_converges_the_queue_after_the_commit(database, directory):
 def test_r28_a_worker_killed_mid_batch_is_recovered(database, directory):
     env = environment(database, directory, KLEIDI_LDAP_SYNC_BATCH="3000")
     create(env, 0, 3000)
-    worker = start_worker(env)
+    worker = start_worker(env, queue="directory")
     try:
         wait_until(lambda: len(entries(directory)) >= 200, "the worker to be mid-batch")
         os.kill(worker.pid, signal.SIGKILL)
@@ -204,7 +135,7 @@ def test_r28_a_worker_killed_mid_batch_is_recovered(database, directory):
     # queues the orphan again; between them every account is converged.
     query(database, "UPDATE directory_directorystate SET claimed_until = '2000-01-01 00:00:00'")
     create(env, 3000, 1)
-    worker = start_worker(env)
+    worker = start_worker(env, queue="directory")
     try:
         wait_until(lambda: pending(database) == 0, "the queue to empty after the restart")
     finally:
