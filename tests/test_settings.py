@@ -326,3 +326,25 @@ def test_r28_demo_commands_use_the_running_demo_directory_only(tmp_path):
     off = {"LDAP_ENABLED": False, "DEMO_DIRECTORY": False}
     assert accepted(tmp_path, names, KLEIDI_DEMO="true") == off
     assert accepted(tmp_path, names) == off
+
+
+def test_r28_an_unencrypted_directory_off_this_host_stops_startup(tmp_path):
+    """The bind password and members' new passwords would cross the network in clear."""
+    problem = refused_naming(
+        tmp_path,
+        "KLEIDI_LDAP_URL",
+        KLEIDI_LDAP_URL="ldaps://ldap1.ntua.gr,ldap://ldap2.ntua.gr",
+        KLEIDI_LDAP_BIND_PASSWORD_FILE=password_file(tmp_path),
+    )
+    assert problem == (
+        "ldap://ldap2.ntua.gr is not on this host and would be unencrypted: use ldaps:// "
+        "or KLEIDI_LDAP_START_TLS=true"
+    )
+    for url in ("ldap://127.0.0.1:3890", "ldap://localhost", "ldap://[::1]:389"):
+        found = accepted(
+            tmp_path,
+            ["LDAP_URLS"],
+            KLEIDI_LDAP_URL=url,
+            KLEIDI_LDAP_BIND_PASSWORD_FILE=password_file(tmp_path),
+        )
+        assert found == {"LDAP_URLS": [url]}

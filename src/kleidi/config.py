@@ -4,6 +4,7 @@ Each reader names the variable it reads, so a bad value stops start-up with a
 message that says which variable to fix (docs/configuration.md lists them).
 """
 
+import ipaddress
 import json
 import os
 import re
@@ -212,6 +213,15 @@ def check_ldap_settings(
         raise ConfigError("KLEIDI_LDAP_CA_FILE", f"cannot read {ca_file}")
     if start_tls and any(url.startswith("ldaps://") for url in urls):
         raise ConfigError("KLEIDI_LDAP_START_TLS", "StartTLS is for ldap:// URLs, not ldaps://")
+    for url in urls:
+        # The bind password and every member's new password cross this connection.
+        host = urlsplit(url).hostname or ""
+        if url.startswith("ldap://") and not start_tls and not _loopback(host):
+            raise ConfigError(
+                "KLEIDI_LDAP_URL",
+                f"{url} is not on this host and would be unencrypted: use ldaps:// "
+                "or KLEIDI_LDAP_START_TLS=true",
+            )
     for name, dn in (("KLEIDI_LDAP_BIND_DN", bind_dn), ("KLEIDI_LDAP_BASE_DN", base_dn)):
         if not _is_dn(dn):
             raise ConfigError(
@@ -261,3 +271,13 @@ def _is_slapd(pid: int) -> bool:
     except OSError:
         return True  # no /proc here: a live process id is all there is to check
     return os.path.basename(command) == b"slapd"
+
+
+def _loopback(host: str) -> bool:
+    """Is `host` this machine (an address on the loopback, or localhost)?"""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -107,6 +108,14 @@ def test_r28_demo_commands_use_the_running_demo_directory_and_ctrl_c_stops_it(de
             check=True,
         )
         assert plain.stdout.strip() == "False"
+        # Ctrl-C once the portal answers: the tour is printed by then, the imports done.
+        while time.monotonic() < deadline:
+            assert process.poll() is None
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
     finally:

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 from contextlib import contextmanager
 from unittest import mock
 
@@ -56,7 +57,8 @@ def _fresh_cache(db):
 
 def binds(server, username: str, password: str) -> bool:
     """Does the member's own simple bind with this password work (what Wi-Fi and mail do)?"""
-    return Connection(server.url, entry_dn(username), password).bind()
+    # Bytes, as a RADIUS server or a mail client sends them (ldap3 would SASLprep a str).
+    return Connection(server.url, entry_dn(username), password.encode("utf-8")).bind()
 
 
 def entry_of(ldap_admin, username: str) -> dict[str, list[str]] | None:
@@ -464,3 +466,20 @@ def test_r28_no_password_in_tables_logs_or_errors(
         assert password not in said
     assert "directory refused the password" in caplog.text  # the refusals were logged, coded
     assert "ppolicy passwordTooShort" in caplog.text
+
+
+def test_r28_the_directory_holds_the_exact_bytes_typed(directory, demo, account):
+    """No-break space, soft hyphen, a ligature: Kleidi accepts any Unicode (R25), and the
+    directory must check the same bytes the member's other services send (ldapwhoami here,
+    OpenLDAP's own client, which applies no SASLprep)."""
+    typed = "αγάπω\u00a0πολύ τη\u00adμαίρη ﬁλε μου 7"
+    directory_services.set_password(account(MEMBER), typed)
+    assert binds(directory, MEMBER, typed)
+    whoami = subprocess.run(
+        ["ldapwhoami", "-x", "-H", directory.url, "-D", entry_dn(MEMBER), "-w", typed],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert whoami.returncode == 0, whoami.stderr
+    assert not binds(directory, MEMBER, "αγάπω πολύ τημαίρη fiλε μου 7")

@@ -16,7 +16,7 @@ from ldap3 import LEVEL, MODIFY_REPLACE, Connection
 from kleidi.directory import slapd as private
 from kleidi.directory import sync, tasks
 from kleidi.directory.connection import DirectoryUnavailable
-from kleidi.directory.converge import Drift, converge, read_entries
+from kleidi.directory.converge import Drift, EntryRefused, converge, read_entries
 from kleidi.directory.mapping import ADMIN_LOCK, LOCK_ATTRIBUTE, accounts_for_directory, entry_dn
 from kleidi.directory.models import DirectoryChange, DirectoryState
 from kleidi.directory.services.queue import queue_accounts
@@ -337,3 +337,76 @@ def test_r28_concurrent_workers_claim_disjoint_batches(directory, settings):
     taken = [pk for c in claims for pk in c.account_ids]
     assert len(taken) == len(set(taken)) == min(24, len(queued))
     assert set(taken) <= queued
+
+
+def test_r28_push_now_never_takes_a_worker_s_lease(queued, service, account, ldap_admin):
+    """A worker mid-run may write what it read before a newer change: it keeps its lease.
+
+    The push leaves the account to it and queues it once more, so the worker's
+    recording (which removes only the rows it saw) leaves a row for one more pass.
+    """
+    member = account("el21042")
+    now = timezone.now()
+    claim = sync.claim_due(1000, now)
+    assert member.pk in claim.account_ids
+    assert sync.converge_now([member.pk], conn=service) == {}
+    sync.run_claim(claim, service, now)
+    assert DirectoryChange.objects.filter(account=member, reason="directory.pushed").exists()
+    drain(conn=service)
+    assert not DirectoryChange.objects.exists()
+    assert everything_in_sync(service)
+
+
+def test_r28_an_unexpected_failure_backs_off_and_is_shown(queued, service, account, monkeypatch):
+    """A defect in the sync (not an outage) is recorded like one: backoff and last error."""
+    from kleidi.directory import sync as body
+
+    def broken(conn, accounts):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(body, "converge", broken)
+    now = timezone.now()
+    claim = sync.claim_due(1000, now)
+    with pytest.raises(RuntimeError):
+        sync.run_claim(claim, service, now)
+    state = DirectoryState.objects.get(account=account("el21042"))
+    assert state.attempts == 1 and "a defect" in state.last_error
+    assert state.next_attempt_at > now and state.claimed_until is None
+    assert DirectoryChange.objects.filter(account=account("el21042")).exists()
+
+
+def test_r28_an_entry_with_the_same_uid_elsewhere_is_not_the_account_s(
+    queued, service, ldap_admin, account
+):
+    """A migrated `cn=...` entry with the account's uid is the team's, never taken as the
+    account's: no modify sent to it, no second entry with the uid (services' uid searches
+    would become ambiguous); the account waits with a clear error."""
+    member = account("el21042")
+    other = f"cn=Migrated El,{private.PEOPLE}"
+    fields = {"cn": "Migrated El", "sn": "El", "uid": "el21042"}
+    assert ldap_admin.add(other, ["inetOrgPerson"], fields)
+    outcome = sync.converge_now([member.pk], conn=service)[member.pk]
+    assert isinstance(outcome, EntryRefused) and other in str(outcome)
+    assert not ldap_admin.search(entry_dn("el21042"), "(objectClass=*)", "BASE")
+    ldap_admin.search(other, "(objectClass=*)", "BASE", attributes=["sn"])
+    assert ldap_admin.entries[0].sn.value == "El"  # left alone
+    assert "held by another entry" in DirectoryState.objects.get(account=member).last_error
+
+
+def test_r28_a_school_code_change_queues_its_accounts(queued, service, school_el, helpdesk):
+    from kleidi.accounts.models import Account
+    from kleidi.people.services import update_school
+
+    drain(conn=service)
+    update_school(school_el, {"code": "elec"}, actor=helpdesk)
+    queued_ids = set(DirectoryChange.objects.values_list("account_id", flat=True))
+    assert queued_ids == set(Account.objects.filter(school=school_el).values_list("pk", flat=True))
+    drain(conn=service)
+    assert everything_in_sync(service)
+
+
+def test_r28_a_helpdesk_operator_from_the_command_line_is_queued(directory, db):
+    from kleidi.accounts.services import create_helpdesk_operator
+
+    operator = create_helpdesk_operator("opsadmin", "a long enough passphrase here")
+    assert DirectoryChange.objects.filter(account=operator, reason="account.created").exists()

@@ -18,8 +18,14 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from ldap3 import LEVEL, MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE
-from ldap3.core.exceptions import LDAPException
+from ldap3.core.exceptions import (
+    LDAPCommunicationError,
+    LDAPException,
+    LDAPResponseTimeoutError,
+    LDAPSocketOpenError,
+)
 from ldap3.utils.conv import escape_filter_chars
+from ldap3.utils.dn import parse_dn
 
 from kleidi.directory.connection import DirectoryUnavailable
 from kleidi.directory.mapping import (
@@ -28,15 +34,20 @@ from kleidi.directory.mapping import (
     MANAGED_ATTRIBUTES,
     DesiredEntry,
     desired_entry,
+    entry_dn,
 )
 
 READ_ATTRIBUTES = (*MANAGED_ATTRIBUTES, LOCK_ATTRIBUTE)
+# In `read_entries`' result: the uid is held by an entry at another DN than Kleidi's.
+CONFLICT = "_conflict"
 # At most this many uids in one search filter: a batch of accounts costs one search.
 READ_BATCH = 100
 # Result codes that say the server, not the entry, is the problem: the batch backs off
 # (busy, unavailable, server down, timeout, connect error). Any other refusal is
 # the entry's own, so one bad entry never holds the queue back.
 UNAVAILABLE_RESULTS = frozenset({51, 52, 81, 85, 91})
+# ldap3's exceptions that mean the conversation broke, not that an entry was refused.
+TRANSPORT_ERRORS = (LDAPCommunicationError, LDAPResponseTimeoutError, LDAPSocketOpenError)
 _CANONICAL = {name.lower(): name for name in READ_ATTRIBUTES}
 
 
@@ -79,6 +90,14 @@ def _unavailable_or_refused(conn, what: str) -> Exception:
     return DirectoryUnavailable(text) if code in UNAVAILABLE_RESULTS else EntryRefused(text)
 
 
+def _dn_key(dn: str) -> str:
+    """A DN compared as the directory does: attribute names and values without case or spacing."""
+    try:
+        return ",".join(f"{name.lower()}={value.lower()}" for name, value, _ in parse_dn(dn))
+    except LDAPException:
+        return dn.lower()
+
+
 def _decode(values) -> list[str]:
     return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values]
 
@@ -113,8 +132,16 @@ def read_entries(conn, usernames: Iterable[str]) -> dict[str, dict[str, list[str
                 name = _CANONICAL.get(description.lower(), description)
                 attributes.setdefault(name, []).extend(_decode(values))
             for uid in attributes.get("uid", ()):
-                if uid.lower() in members:
-                    found[uid.lower()] = attributes
+                key = uid.lower()
+                if key not in members:
+                    continue
+                if _dn_key(item.get("dn", "")) == _dn_key(entry_dn(key)):
+                    found[key] = attributes
+                elif key not in found:
+                    # Another entry (a migrated `cn=...` one) carries this uid: it is
+                    # the team's, and a second entry with the uid would make every
+                    # service's uid search ambiguous, so the account waits (CONFLICT).
+                    found[key] = {CONFLICT: [item.get("dn", "")]}
     return found
 
 
@@ -125,7 +152,7 @@ def _username(desired: DesiredEntry) -> str:
 def compare(account_id: int, desired: DesiredEntry, current: dict | None) -> Drift:
     """What differs between the entry the directory holds (`current`) and `desired`."""
     username = _username(desired)
-    if current is None:
+    if current is None or CONFLICT in current:
         return Drift(
             account_id, username, desired.dn, missing=True, lock="lock" if desired.locked else ""
         )
@@ -196,8 +223,12 @@ def apply(conn, desired: DesiredEntry, current: dict | None, drift: Drift) -> No
             ok, what = _add(conn, desired), "add"
         else:
             ok, what = conn.modify(desired.dn, _changes(desired, current, drift)), "modify"
-    except LDAPException as exc:
+    except TRANSPORT_ERRORS as exc:
         raise DirectoryUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    except LDAPException as exc:
+        # Raised by ldap3 itself for this entry (a value it cannot encode, say):
+        # this entry waits, the rest of the batch goes on.
+        raise EntryRefused(f"{what}: {type(exc).__name__}: {exc}") from exc
     if not ok:
         raise _unavailable_or_refused(conn, what)
 
@@ -217,6 +248,11 @@ def converge(conn, accounts: Sequence) -> dict[int, Drift | EntryRefused]:
         for account in batch:
             desired = desired_entry(account)
             entry = current.get(account.username.lower())
+            if entry is not None and CONFLICT in entry:
+                outcome[account.pk] = EntryRefused(
+                    f"uid {account.username} is held by another entry: {entry[CONFLICT][0]}"
+                )
+                continue
             drift = compare(account.pk, desired, entry)
             try:
                 apply(conn, desired, entry, drift)

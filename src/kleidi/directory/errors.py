@@ -59,4 +59,10 @@ MESSAGES = {
         "Another directory reconcile is running at the same time; this one stopped without "
         "counting anything twice. Let the other one finish.",
     ),
+    "directory.busy": (
+        "Η εγγραφή του %(username)s ενημερώνεται αυτή τη στιγμή από τον worker· η αλλαγή "
+        "μπήκε ξανά στην ουρά και θα εφαρμοστεί αμέσως μετά.",
+        "A worker is updating %(username)s's entry right now; it was queued again and will "
+        "be converged right after.",
+    ),
 }

@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_tasks_db.utils import retry
 
+from kleidi.bulk import insert_values
 from kleidi.directory.connection import DirectoryUnavailable, service_connection
 from kleidi.directory.converge import Drift, EntryRefused, converge
 from kleidi.directory.mapping import accounts_for_directory
@@ -134,11 +135,29 @@ def claim_due(limit: int, now: dt.datetime) -> Claim:
 
 @retry(retries=5, backoff_delay=0.5)
 def _take_over(account_ids: list[int], now: dt.datetime) -> Claim:
-    """Lease these accounts whatever holds them (push now, reconcile --fix)."""
+    """Lease these accounts now (push now, reconcile --fix), except those a worker holds.
+
+    A worker's lease is never taken from it: it may be about to write what it
+    read before the latest change. Such accounts get a fresh change row
+    instead, which the worker's recording leaves in place (it removes only the
+    rows it saw), so one more pass converges them after it.
+    """
     with transaction.atomic():
+        busy: set[int] = set()
         for chunk in _chunks(account_ids):
             _create_states(chunk)
-        return _hold(account_ids, now + LEASE)
+            busy.update(
+                DirectoryState.objects.select_for_update()
+                .filter(account_id__in=chunk, claimed_until__gt=now)
+                .values_list("account_id", flat=True)
+            )
+        if busy:
+            insert_values(
+                DirectoryChange,
+                ["account_id", "reason", "created_at"],
+                [(pk, "directory.pushed", now) for pk in sorted(busy)],
+            )
+        return _hold([pk for pk in account_ids if pk not in busy], now + LEASE)
 
 
 def _error_text(error: Exception) -> str:
@@ -236,6 +255,12 @@ def run_claim(claim: Claim, conn, now) -> dict[int, Drift | EntryRefused | Excep
         failure: dict[int, Drift | EntryRefused | Exception] = dict.fromkeys(claim.account_ids, exc)
         record(claim, failure, now)
         raise
+    except Exception as exc:
+        # A defect, not an outage: the batch still backs off and shows its error
+        # in the console, instead of being taken again at every lease's end.
+        logger.exception("directory sync failed; %d accounts wait", len(claim.changes))
+        record(claim, dict.fromkeys(claim.account_ids, exc), now)
+        raise
     for pk, result in outcome.items():
         if isinstance(result, EntryRefused):
             logger.warning("directory refused account %s: %s", pk, result)
@@ -266,7 +291,9 @@ def converge_now(account_ids, *, conn=None, now=None) -> dict[int, Drift | Entry
     """Converge these accounts at once, whether or not they are queued or due.
 
     For the helpdesk's "push now" and `reconcile --fix`: records the outcome
-    and removes the change rows covered, as the worker does. Raises
+    and removes the change rows covered, as the worker does. An account a
+    worker is converging right now is left to it, queued once more, and
+    missing from the result. Raises
     `DirectoryUnavailable` (after recording the failure) when the directory
     cannot be reached.
     """
@@ -275,6 +302,8 @@ def converge_now(account_ids, *, conn=None, now=None) -> dict[int, Drift | Entry
         return {}
     now = now or timezone.now()
     claim = _take_over(ids, now)
+    if not claim.changes:
+        return {}
     return run_claim(claim, conn, now)
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from kleidi.audit.services import event_row, record, record_many
 from kleidi.bulk import insert_rows, new_instances
 from kleidi.people.models import Affiliation, AffiliationStatus, Person, School
-from kleidi.people.signals import people_changed
+from kleidi.people.signals import people_changed, school_changed
 
 AUDITED_FIELDS = (
     "surname",
@@ -225,7 +225,7 @@ def create_school(fields: dict[str, str], *, actor=None, client_ip=None) -> Scho
 @transaction.atomic
 def update_school(school: School, changes: dict[str, str], *, actor=None, client_ip=None) -> dict:
     """A school's names or prefix change, audited as `school.changed` with before and after."""
-    return _save_changes(
+    changed = _save_changes(
         school,
         changes,
         SCHOOL_FIELDS,
@@ -234,3 +234,6 @@ def update_school(school: School, changes: dict[str, str], *, actor=None, client
         client_ip=client_ip,
         school=school,
     )
+    if changed:
+        school_changed.send(sender=School, school=school, changes=changed, action="school.changed")
+    return changed

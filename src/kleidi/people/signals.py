@@ -10,3 +10,7 @@ from django.dispatch import Signal
 # number or status). Arguments: people (a list of Person), action (the audit
 # action name).
 people_changed = Signal()
+
+# A school's data changed (its code is part of its accounts' directory entries).
+# Arguments: school, changes (the audited diff), action.
+school_changed = Signal()

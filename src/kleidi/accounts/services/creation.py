@@ -170,4 +170,5 @@ def create_helpdesk_operator(username: str, password: str | None) -> Account:
     account.set_password(password)
     account.save()
     record("account.created", target=account, details={"kind": "staff", "role": "helpdesk"})
+    account_changed.send(sender=Account, accounts=[account], action="account.created")
     return account

@@ -98,7 +98,13 @@ def _make_current(conn, account) -> None:
 def _modify_password(conn, account, dn: str, password: str) -> None:
     """RFC 3062 with the ppolicy request control, so a refusal says why."""
     if conn.extend.standard.modify_password(
-        user=dn, old_password=None, new_password=password, controls=[ppolicy.REQUEST]
+        user=dn,
+        old_password=None,
+        # Bytes, as typed: ldap3 would SASLprep a str (a no-break space becomes a
+        # space, a soft hyphen vanishes), and eduroam or mail would then check
+        # other bytes than the member typed.
+        new_password=password.encode("utf-8"),
+        controls=[ppolicy.REQUEST],
     ):
         return
     result = conn.result or {}

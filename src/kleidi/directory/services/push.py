@@ -38,6 +38,9 @@ def push_now(account, *, actor, client_ip=None):
     except DirectoryUnavailable:
         _failed(account, audit, {"error": "directory.unavailable"})
         raise error("directory.unavailable") from None
+    if outcome is None:
+        # A worker is converging it right now; it is queued once more behind that.
+        raise error("directory.busy", username=account.username)
     if isinstance(outcome, EntryRefused):
         refusal = str(outcome)[:REFUSAL_CHARS]
         _failed(account, audit, {"error": "directory.refused", "result": refusal})

@@ -45,6 +45,16 @@ def queue_people(person_ids: Iterable[int], reason: str) -> int:
     return queue_accounts(list(accounts), reason)
 
 
+def queue_school(school_id: int, reason: str) -> int:
+    """One change row for each account of this school."""
+    from kleidi.accounts.models import Account
+
+    if not settings.LDAP_ENABLED:
+        return 0
+    accounts = Account.objects.filter(school_id=school_id).values_list("pk", flat=True)
+    return queue_accounts(list(accounts), reason)
+
+
 def _schedule() -> None:
     from kleidi.directory.tasks import schedule_sync
 
