@@ -258,10 +258,11 @@ def demo_directory(var_dir: Path) -> dict[str, object] | None:
         }
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return found if _is_slapd(pid) else None
+    return found if is_slapd(pid) else None
 
 
-def _is_slapd(pid: int) -> bool:
+def is_slapd(pid: int) -> bool:
+    """Is `pid` a live slapd process (the demo's directory, still running)?"""
     try:
         os.kill(pid, 0)
     except (OSError, OverflowError):

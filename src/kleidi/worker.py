@@ -175,3 +175,26 @@ def task_waiting(task, by=None) -> bool:
     if by is None:
         return DBTaskResult.objects.ready().filter(pk__in=waiting.values("pk")).exists()
     return waiting.filter(Q(run_after__lte=by) | Q(run_after=get_date_max())).exists()
+
+
+def schedule(task, run_after=None, *, what: str) -> None:
+    """Queue one run of `task` unless one already waits to start by `run_after`.
+
+    The table the task processes is the source of truth: if enqueueing fails,
+    the next change's task or the timer's safety net processes it.
+    """
+    if task_waiting(task, by=run_after):
+        return
+    job = task.using(run_after=run_after) if run_after else task
+    try:
+        job.enqueue()
+    except Exception:
+        logger.exception("could not enqueue %s", what)
+
+
+def ensure_scheduled(task, due, *, what: str, now=None) -> None:
+    """While work is waiting (`due` is its earliest time, or None), a run of `task` waits too."""
+    if due is None:
+        return
+    now = now or timezone.now()
+    schedule(task, run_after=due if due > now else None, what=what)

@@ -180,7 +180,7 @@ class AccountAdmin(SchoolScopedAdmin):
 
 
 def _pushed(drift) -> str:
-    if drift is None or drift.in_sync:
+    if drift.in_sync:
         return gettext("The directory entry was already in sync; nothing needed changing.")
     if drift.missing:
         return gettext("The directory entry was missing; it has been created.")

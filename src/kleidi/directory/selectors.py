@@ -155,10 +155,7 @@ def backlog(now: dt.datetime | None = None) -> dict:
 
 def latest_reconcile() -> dict | None:
     """The counts of the latest finished reconcile run, or None before the first."""
-    run_model = getattr(models, "ReconcileRun", None)
-    if run_model is None:
-        return None
-    run = run_model.objects.exclude(finished_at=None).order_by("-pk").first()
+    run = models.ReconcileRun.objects.exclude(finished_at=None).order_by("-pk").first()
     if run is None:
         return None
     return {

@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kleidi.config import is_slapd
+
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 SYSTEM_SCHEMA = ("core", "cosine", "inetorgperson", "nis")
 SUFFIX = "dc=ntua,dc=gr"
@@ -99,14 +101,9 @@ def running_pid(root: Path) -> int | None:
     """The process id of a slapd still running from `root` (its pid file), or None."""
     try:
         pid = int((root / "slapd.pid").read_text(encoding="utf-8").split()[0])
-        os.kill(pid, 0)
     except (OSError, ValueError, IndexError):
         return None
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-    except OSError:
-        return pid
-    return pid if os.path.basename(command) == b"slapd" else None
+    return pid if is_slapd(pid) else None
 
 
 def _free_or_new(port: int) -> int:

@@ -38,24 +38,13 @@ def schedule_sync(run_after=None) -> None:
     If a sync task is already waiting to start by `run_after` (default: now),
     it will see these rows when it runs, so no second one is queued.
     """
-    if worker.task_waiting(sync_directory, by=run_after):
-        return
-    job = sync_directory.using(run_after=run_after) if run_after else sync_directory
-    try:
-        job.enqueue()
-    except Exception:
-        # The rows are safe in the queue; the next change's task or the nightly
-        # reconcile converges them.
-        logger.exception("could not enqueue directory sync")
+    worker.schedule(sync_directory, run_after, what="directory sync")
 
 
 def ensure_sync_scheduled(now=None) -> None:
     """Whenever change rows wait, a sync task waits for the earliest time one is due."""
     now = now or timezone.now()
-    due = sync.next_due(now)
-    if due is None:
-        return
-    schedule_sync(run_after=due if due > now else None)
+    worker.ensure_scheduled(sync_directory, sync.next_due(now), what="directory sync", now=now)
 
 
 def recover_orphaned_syncs() -> list[str]:

@@ -11,7 +11,6 @@ import logging
 
 from django.core.mail import mailers
 from django.tasks import task
-from django.utils import timezone
 
 from kleidi import worker
 from kleidi.notifications import delivery
@@ -33,24 +32,12 @@ def schedule_delivery(run_after=None) -> None:
     to start by then, it will see this message when it runs, so no second one
     is queued: a busy forgot-password page writes one task row, not one per request.
     """
-    if worker.task_waiting(deliver_outbox, by=run_after):
-        return
-    task = deliver_outbox.using(run_after=run_after) if run_after else deliver_outbox
-    try:
-        task.enqueue()
-    except Exception:
-        # The message is safe in the outbox; `kleidi outbox deliver` (the timer)
-        # or the next message's task will deliver it.
-        logger.exception("could not enqueue outbox delivery")
+    worker.schedule(deliver_outbox, run_after, what="outbox delivery")
 
 
 def ensure_delivery_scheduled(now=None) -> None:
     """Whenever anything is unsent, a delivery task waits for its earliest due time."""
-    due = delivery.next_due()
-    if due is None:
-        return
-    now = now or timezone.now()
-    schedule_delivery(run_after=due if due > now else None)
+    worker.ensure_scheduled(deliver_outbox, delivery.next_due(), what="outbox delivery", now=now)
 
 
 def deliver_due(limit: int = 100, now=None) -> dict[str, int]:

@@ -59,9 +59,7 @@ def set_password(account, password: str) -> None:
             _make_current(conn, account)
             _modify_password(conn, account, desired.dn, password)
             _clear_lockout(conn, account, desired.dn)
-    except DirectoryUnavailable as exc:
-        _unavailable(account, exc, password)
-    except LDAPException as exc:  # connection lost or timed out mid-conversation
+    except (DirectoryUnavailable, LDAPException) as exc:  # down, lost or timed out
         _unavailable(account, exc, password)
 
 

@@ -51,8 +51,6 @@ def push_now(account, *, actor, client_ip=None):
 
 
 def _details(drift) -> dict:
-    if drift is None:
-        return {"in_sync": True}
     return {
         "in_sync": drift.in_sync,
         "missing": drift.missing,

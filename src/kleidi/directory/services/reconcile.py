@@ -93,10 +93,6 @@ def reconcile(
     return _finish(run, entries, unknown)
 
 
-def latest_run() -> ReconcileRun | None:
-    return ReconcileRun.objects.order_by("-pk").first()
-
-
 def report(run: ReconcileRun) -> dict:
     """The run's report (docs/directory.md, "Reconcile", "The JSON report")."""
     counts = {name: run.counts.get(name, 0) for name in COUNTS}
@@ -151,10 +147,7 @@ def _chunks(cursor: str, size: int) -> Iterator[list[Account]]:
 
 def _chunk(conn, run: ReconcileRun, accounts: list[Account]) -> None:
     """Compare one chunk, fix it with --fix, and save its findings with the cursor."""
-    try:
-        current = read_entries(conn, [account.username for account in accounts])
-    except LDAPException as exc:
-        raise DirectoryUnavailable(str(exc)) from exc
+    current = read_entries(conn, [account.username for account in accounts])
     drifts = [
         compare(account.pk, desired_entry(account), current.get(account.username.lower()))
         for account in accounts
