@@ -229,3 +229,20 @@ def test_r28_reconcile_killed_with_sigkill_resumes_and_covers_every_account_once
     assert body["counts"]["accounts"] == total
     assert body["counts"]["in_sync"] == total - 2
     assert sorted(f["username"] for f in body["findings"]) == ["el21042", "gpapadopoulos"]
+
+
+def test_r28_command_human_output_of_status_sync_and_unknown_entries(provisioned, ldap_admin):
+    """The operator's text: the backlog in Greek, the sync's counts, unknown entries named."""
+    stray = f"uid=nobody99,{provisioned.settings()['LDAP_BASE_DN']}"
+    assert ldap_admin.add(stray, ["inetOrgPerson"], {"cn": "Nobody", "sn": "Nobody"})
+    status, out, _ = run("reconcile")
+    assert status == 0, out
+    assert "δεν διαγράφονται" in out and stray in out
+    assert ldap_admin.search(stray, "(objectClass=*)", "BASE")  # reported, never deleted
+    status, out, _ = run("status")
+    assert status == 0
+    assert "λογαριασμοί σε αναμονή" in out and "τελευταίος έλεγχος" in out
+    run("push", "el21042")
+    status, out, _ = run("sync", "--language", "en")
+    assert status == 0
+    assert any(line.split() == ["converged", "1"] for line in out.splitlines())
