@@ -60,7 +60,7 @@ def account_status(account) -> Status:
     state = models.DirectoryState.objects.filter(account_id=account.pk).first()
     pending, oldest = queue["pending"], queue["oldest"]
     if state is None:
-        return Status(PENDING if pending else NEVER, pending=pending, oldest_pending_at=oldest)
+        return Status(_state_key(None, bool(pending)), pending=pending, oldest_pending_at=oldest)
     now = timezone.now()
     common = {
         "synced_at": state.synced_at,
@@ -72,13 +72,18 @@ def account_status(account) -> Status:
         "next_attempt_at": state.next_attempt_at,
         "claimed": state.claimed_until is not None and state.claimed_until > now,
     }
-    if state.attempts:
-        return Status(FAILING, **common)
+    return Status(_state_key(state, bool(pending)), **common)
+
+
+def _state_key(state, pending: bool) -> str:
+    """Failing, pending, in sync or never: the one order both the page and the list use."""
+    if state is not None and state.attempts:
+        return FAILING
     if pending:
-        return Status(PENDING, **common)
-    if state.synced_at is not None:
-        return Status(IN_SYNC, **common)
-    return Status(NEVER, **common)
+        return PENDING
+    if state is not None and state.synced_at is not None:
+        return IN_SYNC
+    return NEVER
 
 
 def _pending(outer: str = "pk"):
@@ -95,13 +100,7 @@ def row_state(account) -> str:
     if not settings.LDAP_ENABLED:
         return OFF
     state = getattr(account, "directory_state", None)
-    if state is not None and state.attempts:
-        return FAILING
-    if getattr(account, "directory_pending", False):
-        return PENDING
-    if state is not None and state.synced_at is not None:
-        return IN_SYNC
-    return NEVER
+    return _state_key(state, bool(getattr(account, "directory_pending", False)))
 
 
 def filter_state(queryset: QuerySet, key: str) -> QuerySet:
