@@ -233,6 +233,8 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Athens"
 USE_I18N = True
 USE_TZ = True
+# Long Greek dates with genitive months (kleidi/formats/__init__.py).
+FORMAT_MODULE_PATH = ["kleidi.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
