@@ -81,7 +81,7 @@ def build(user, now: dt.datetime | None = None) -> Dashboard:
         for start, n in per_month
     ]
     expiring = [
-        Number(_("within %(days)d days") % {"days": d}, n, accounts_url(expires_within=d))
+        Number(_("expiring within %(days)d days") % {"days": d}, n, accounts_url(expires_within=d))
         for d, n in accounts.expiring_counts(schools, EXPIRY_WINDOWS, now).items()
     ]
     pending = Number(
@@ -125,8 +125,13 @@ def build(user, now: dt.datetime | None = None) -> Dashboard:
     if user.has_perm("notifications.view_outboxmessage"):
         counts = outbox.unsent_counts()
         url = reverse("admin:notifications_outboxmessage_changelist")
+        labels = {
+            OutboxStatus.PENDING: _("messages waiting to be sent"),
+            OutboxStatus.SENDING: _("messages being sent"),
+            OutboxStatus.FAILED: _("messages failed"),
+        }
         board.outbox = [
-            Number(OutboxStatus(s).label, counts[s], f"{url}?{urlencode({'status__exact': s})}")
+            Number(labels[s], counts[s], f"{url}?{urlencode({'status__exact': s})}")
             for s in outbox.UNSENT
         ]
         board.oldest_waiting = counts["oldest_waiting"]
