@@ -16,13 +16,20 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kleidi.accounts.models import Account, AccountKind, AccountState
+from kleidi.accounts.services import add_membership
 from kleidi.console import dashboard
 from kleidi.directory.models import DirectoryChange, DirectoryState, ReconcileRun
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
+from kleidi.people.services import create_school
 from kleidi.registry.models import RegistryRun
 from kleidi.sheets.models import SheetUpload
 
 DAY = dt.timedelta(days=1)
+
+
+def keyed(numbers) -> dict[str, int]:
+    """{the value of a number's link filter: the number}, e.g. {"expired": 2}."""
+    return {n.href.rsplit("=", 1)[1]: n.value for n in numbers}
 
 
 def _set(username: str, **fields) -> None:
@@ -92,8 +99,8 @@ def list_count(client, href: str) -> int:
 def test_i12_dashboard_figures_match_the_rows(seeded, account, viewer):
     board = dashboard.build(account(viewer), now=seeded)
     expected = oracle(viewer, seeded)
-    assert {n.href.rsplit("=", 1)[1]: n.value for n in board.states} == expected["states"]
-    assert {n.href.rsplit("=", 1)[1]: n.value for n in board.kinds} == expected["kinds"]
+    assert keyed(board.states) == expected["states"]
+    assert keyed(board.kinds) == expected["kinds"]
     assert [n.value for n in board.expiring] == [expected["expiring"][d] for d in (7, 30, 90)]
     assert board.pending.value == expected["pending"]
     assert len(board.months) == 24
@@ -108,7 +115,7 @@ def test_i12_dashboard_seeded_numbers(seeded, account):
     assert [n.value for n in helpdesk.expiring][:2] == [1, 2]  # gpapadopoulos; + salexiou (ch)
     assert [n.value for n in el.expiring][:2] == [1, 1]  # ch's salexiou is not el's
     assert helpdesk.pending.value == el.pending.value == 1  # el24001
-    expired = {n.href.rsplit("=", 1)[1]: n.value for n in el.states}[AccountState.EXPIRED]
+    expired = keyed(el.states)[AccountState.EXPIRED]
     assert expired == 2  # kbakogianni (state) and el21042 (active past expiry)
     this_month = f"{timezone.localtime(seeded + 5 * DAY):%Y-%m}"
     assert any(n.value >= 1 and n.href.endswith(f"expires_month={this_month}") for n in el.months)
@@ -157,12 +164,26 @@ def test_i12_the_page_shows_the_charts_and_linked_numbers(client, seeded, accoun
         assert "outboxmessage" not in html
 
 
-def test_i12_dashboard_query_count_does_not_grow_with_the_data(client, seeded, account, school_el):
-    client.force_login(account("helpdesk"))
+@pytest.mark.parametrize("viewer", ["helpdesk", "grammateiael"])
+def test_i12_dashboard_query_count_does_not_grow_with_the_data(
+    client, seeded, account, school_el, viewer
+):
+    client.force_login(account(viewer))
     client.get("/console/")  # warm the session and the content types
     with CaptureQueriesContext(connection) as before:
         client.get("/console/")
     helpdesk = account("helpdesk")
+    # One more school for the secretariat, with accounts of its own.
+    school = create_school(
+        {
+            "code": "mm",
+            "name_el": "Σχολή Μηχανολόγων",
+            "name_en": "Mechanical",
+            "undergraduate_prefix": "mm",
+        }
+    )
+    add_membership(account("grammateiael"), school)
+    Account.objects.filter(username__in=["salexiou", "el21042"]).update(school=school)
     for i in range(6):
         SheetUpload.objects.create(
             school=school_el,
@@ -182,6 +203,8 @@ def test_i12_dashboard_query_count_does_not_grow_with_the_data(client, seeded, a
     assert response.status_code == 200
     assert len(after) == len(before)
     assert len(after) <= 16
+    if viewer == "grammateiael":
+        assert dashboard.build(account(viewer)).scope == "el, mm"
 
 
 def test_i12_directory_section_absent_when_ldap_off(client, seeded, account, settings):
@@ -203,7 +226,7 @@ def test_i12_directory_backlog_and_drift_when_ldap_on(client, seeded, account, s
         counts={"accounts": 30, "in_sync": 27, "missing": 2, "lock_drift": 1},
     )
     board = dashboard.build(account("helpdesk"))
-    states = {n.href.rsplit("=", 1)[1]: n.value for n in board.directory["states"]}
+    states = keyed(board.directory["states"])
     assert states["failing"] == 1 and states["pending"] == 1  # other fails; member waits
     assert board.directory["changes"] == 3
     findings = {n.label: n.value for n in board.directory["reconcile"]["findings"]}
@@ -215,7 +238,7 @@ def test_i12_directory_backlog_and_drift_when_ldap_on(client, seeded, account, s
         assert list_count(client, number.href) == number.value
     # A secretariat: its school's accounts only, no global queue or drift.
     el = dashboard.build(account("grammateiael"))
-    el_states = {n.href.rsplit("=", 1)[1]: n.value for n in el.directory["states"]}
+    el_states = keyed(el.directory["states"])
     assert el_states["failing"] == 0 and el_states["pending"] == 1
     assert "changes" not in el.directory
 
@@ -229,3 +252,30 @@ def test_i12_dashboard_in_english(client, seeded, account):
     html = client.get("/console/").content.decode()
     assert "Λογαριασμοί ανά κατάσταση" in html
     assert re.search(r"Δεκέμβριος \d{4}|Ιανουάριος \d{4}", html)
+
+
+def test_i12_expiries_per_month_use_athens_months(demo, account):
+    """An expiry at 01:30 on the 1st in Athens (22:30 UTC the day before) is that month's."""
+    athens = timezone.get_default_timezone()
+    now = timezone.now()
+    local = timezone.localtime(now, athens)
+    first = dt.datetime(local.year + 1, local.month, 1, 1, 30, tzinfo=athens)
+    this, before = f"{first:%Y-%m}", f"{first - dt.timedelta(days=1):%Y-%m}"
+    _set("gpapadopoulos", expires_at=first)
+    _set("salexiou", expires_at=first - dt.timedelta(hours=2))  # 23:30, the month before
+    board = dashboard.build(account("helpdesk"), now=now)
+    bars = keyed(board.months)
+    assert board.months[12].href.endswith(this)
+    assert bars[this] >= 1 and bars[before] >= 1
+    _set("salexiou", expires_at=first)
+    moved = keyed(dashboard.build(account("helpdesk"), now=now).months)
+    assert moved[before] == bars[before] - 1 and moved[this] == bars[this] + 1
+
+
+def test_r21_pending_past_expiry_counts_as_expired(demo, account):
+    now = timezone.now()
+    before = dashboard.build(account("helpdesk"), now=now)
+    _set("el24001", expires_at=now - DAY)  # pending, past expiry
+    after = dashboard.build(account("helpdesk"), now=now)
+    assert keyed(after.states)["expired"] == keyed(before.states)["expired"] + 1
+    assert keyed(after.states)["pending"] == keyed(before.states)["pending"] - 1
