@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kleidi.accounts.models import Account, AccountKind, AccountState
 from kleidi.accounts.services import add_membership
-from kleidi.console import dashboard
+from kleidi.console import charts, dashboard
 from kleidi.directory.models import DirectoryChange, DirectoryState, ReconcileRun
 from kleidi.notifications.models import OutboxMessage, OutboxStatus
 from kleidi.people.services import create_school
@@ -279,3 +279,19 @@ def test_r21_pending_past_expiry_counts_as_expired(demo, account):
     after = dashboard.build(account("helpdesk"), now=now)
     assert keyed(after.states)["expired"] == keyed(before.states)["expired"] + 1
     assert keyed(after.states)["pending"] == keyed(before.states)["pending"] - 1
+
+
+def test_i12_charts_scale_escape_and_carry_no_inline_style():
+    bars = [charts.Bar("<b>a</b>", 10), charts.Bar("b", 5), charts.Bar("c", 0)]
+    for draw in (charts.horizontal, charts.vertical):
+        svg = str(draw("c1", "Τίτλος & co", bars))
+        assert svg.startswith('<svg class="chart" id="c1" role="img" aria-labelledby="c1-title"')
+        assert '<title id="c1-title">Τίτλος &amp; co</title>' in svg
+        assert "<b>" not in svg and "&lt;b&gt;a&lt;/b&gt;" in svg
+        assert "style=" not in svg
+    heights = re.findall(r'<rect [^>]*height="([\d.]+)"', str(charts.vertical("c2", "t", bars)))
+    assert [float(h) for h in heights] == [160.0, 80.0, 0.0]
+    widths = re.findall(r'<rect [^>]*width="([\d.]+)"', str(charts.horizontal("c3", "t", bars)))
+    assert float(widths[0]) == 2 * float(widths[1]) and float(widths[2]) == 0
+    empty = str(charts.horizontal("c4", "t", [charts.Bar("x", 0)]))
+    assert 'width="0.0"' in empty  # no division by zero when every bar is 0

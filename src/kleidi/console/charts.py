@@ -17,7 +17,6 @@ FONT = 14
 class Bar:
     label: str
     value: int
-    href: str = ""
     # A class of console/dashboard.css for the bar's colour (state-expired, ...).
     tone: str = ""
     # A second line under a column (the year under January), or "".
