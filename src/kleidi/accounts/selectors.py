@@ -22,3 +22,13 @@ def can_act_for_school(staff: Account, school: School) -> bool:
 
 def is_helpdesk(staff: Account) -> bool:
     return staff.is_authenticated and staff.is_staff and staff.role == StaffRole.HELPDESK
+
+
+def staff_accounts() -> QuerySet[Account]:
+    """Every account with a staff role, its person and its schools (the console's Staff page)."""
+    return (
+        Account.objects.exclude(role=StaffRole.NONE)
+        .select_related("person")
+        .prefetch_related("memberships__school")
+        .order_by("role", "username")
+    )
