@@ -32,8 +32,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kleidi.accounts import services
 from kleidi.accounts.models import Account, AccountState, SecretariatMembership
+from kleidi.accounts.selectors import is_helpdesk
 from kleidi.audit.selectors import action_label, events_for
 from kleidi.console.base import SchoolScopedAdmin
+from kleidi.console.staff import staff_urls
 from kleidi.credentials.models import LinkPurpose
 from kleidi.credentials.services.helpdesk import PURPOSE_BY_STATE, mask_email, send_link_for
 from kleidi.directory import selectors as directory
@@ -72,6 +74,7 @@ class AccountAdmin(SchoolScopedAdmin):
     list_display = ("username", "kind", "state", "school", "expires_at", "role")
     list_filter = ("state", "kind", "school", "role", DirectoryFilter)
     change_form_template = "console/account_change_form.html"
+    change_list_template = "console/account_change_list.html"
     search_fields = ("username",)
     search_help_text = _("Username, name (accents and case ignored), email or registration number")
     actions = None
@@ -106,6 +109,7 @@ class AccountAdmin(SchoolScopedAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            *staff_urls(self),
             path(
                 "<path:object_id>/directory-push/",
                 wrap(self.directory_push_view),
@@ -144,6 +148,10 @@ class AccountAdmin(SchoolScopedAdmin):
             context["timeline"] = timeline(obj)
         context.update(show_save=False, show_save_and_continue=False, show_delete=False)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "staff_page": is_helpdesk(request.user)}
+        return super().changelist_view(request, extra_context)
 
     def _acting_on(self, request, object_id) -> Account:
         """The account within the operator's scope (else 404), for an operator who may act."""
