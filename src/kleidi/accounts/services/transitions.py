@@ -142,12 +142,12 @@ def _usable_state(account: Account) -> str:
 @transaction.atomic
 def enable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
     """The helpdesk re-enables a disabled account; a person gives a reason (issue 12 §2)."""
-    reason = checked_reason(reason, actor=actor)
     account = locked(account)
     if account.state != S.DISABLED:
         raise error(
             "account.transition", username=account.username, old=account.state, new=S.ACTIVE
         )
+    reason = checked_reason(reason, actor=actor)
     return transition(
         account,
         _usable_state(account),
