@@ -66,3 +66,24 @@ def test_i12_helpdesk_acts_on_an_account_page(
     assert Account.objects.get(pk=member.pk).state == AccountState.RETIRED
     assert page.locator("#disable-form, #retire-link, #link-form button").count() == 0
     assert page.locator('input[name="_save"]').count() == 0
+
+
+def test_i12_helpdesk_creates_a_secretariat_on_the_staff_page(
+    transactional_db, demo, page, live_server, settings, artifacts
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    sign_in(page, live_server, "helpdesk")
+    page.goto(f"{live_server.url}/console/accounts/account/")
+    page.click('a[href="/console/accounts/account/staff/"]')
+    page.wait_for_selector("#staff-table")
+    page.fill("#id_username", "grammateiamech")
+    page.fill("#id_surname", "Παππά")
+    page.fill("#id_given_name", "Νίκη")
+    page.fill("#id_email", "niki.pappa@example.com")
+    page.select_option("#id_school", label="el — Σχολή Ηλεκτρολόγων Μηχανικών και Μηχανικών Υπολογιστών")
+    page.click("#create-secretariat input[type=submit]")
+    page.wait_for_selector('tr[data-username="grammateiamech"]')
+    created = Account.objects.get(username="grammateiamech")
+    assert (created.role, created.state) == ("secretariat", "pending")
+    assert OutboxMessage.objects.filter(account=created, template="welcome").exists()
+    page.screenshot(path=str(artifacts / "i12-staff-page.png"), full_page=True)

@@ -340,6 +340,8 @@ def timeline(account: Account) -> list[dict]:
             value = details.get(key)
             if not value or (key == "to" and "from" in details):
                 continue
+            if key == "reason" and event.action == "link.issued":
+                continue  # a machine word ("created", "helpdesk"); the actor column says who
             if key == "purpose":
                 value = purposes.get(value, value)
             parts.append(str(value))
