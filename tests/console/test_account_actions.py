@@ -6,7 +6,6 @@ school's account is "not found"; no Save button anywhere on the page.
 """
 
 import pytest
-from django.utils import translation
 
 from kleidi.accounts.models import AccountState
 from kleidi.audit.models import AuditEvent
