@@ -66,3 +66,15 @@ def test_i12_staff_forms_are_post_only(client, helpdesk):
     client.force_login(helpdesk)
     for name in ("create/", "grant/", "revoke/", "helpdesk/", "revoke-role/"):
         assert client.get(STAFF + name).status_code == 405
+
+
+def test_r8_membership_form_offers_only_secretariat_accounts(client, helpdesk, account):
+    client.force_login(helpdesk)
+    member = account("gpapadopoulos")
+    form = {"account": member.pk, "school": School.objects.get(code="el").pk}
+    response = client.post("/console/accounts/secretariatmembership/add/", form)
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    assert not SecretariatMembership.objects.filter(account=member).exists()
+    twice = {"account": account("grammateiael").pk, "school": form["school"]}
+    response = client.post("/console/accounts/secretariatmembership/add/", twice)
+    assert response.status_code == 200 and response.context["adminform"].form.errors

@@ -162,3 +162,14 @@ def test_i12_timeline_in_greek_and_english(operator, account):
     english = operator.get(page(member)).content.decode()
     assert "Account disabled" in english and "active → disabled" in english
     assert "Timeline" in english and "Send a password reset link" not in english
+
+
+def test_i12_a_double_click_disables_and_retires_once(operator, account):
+    member = account("gpapadopoulos")
+    for _ in range(2):
+        assert operator.post(act(member, "disable"), {"reason": "phishing"}).status_code == 302
+    assert len(events("account.disabled", member)) == 1
+    form = {"reason": "left", "confirm_username": "gpapadopoulos"}
+    for _ in range(2):
+        assert operator.post(act(member, "retire"), form).status_code == 302
+    assert len(events("account.retired", member)) == 1

@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kleidi.accounts import services
-from kleidi.accounts.models import Account, AccountState, SecretariatMembership
+from kleidi.accounts.models import Account, AccountState, SecretariatMembership, StaffRole
 from kleidi.accounts.selectors import is_helpdesk
 from kleidi.audit.selectors import action_label, events_for
 from kleidi.console.base import SchoolScopedAdmin
@@ -204,6 +204,10 @@ class AccountAdmin(SchoolScopedAdmin):
         """GET: what retiring means, with the username to type; POST: retire with a reason."""
         account = self._acting_on(request, object_id)
         problems = []
+        if request.method == "POST" and account.state == AccountState.RETIRED:
+            done = gettext("Account %(username)s is retired for ever.")
+            self.message_user(request, done % {"username": account.username}, messages.INFO)
+            return HttpResponseRedirect(_page(account))  # a second click of the first retire
         if request.method == "POST":
             typed = request.POST.get("confirm_username", "").strip()
             if typed.lower() != account.username.lower():
@@ -382,6 +386,12 @@ class SecretariatMembershipAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # a membership is added or removed, through the account service
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Only a secretariat account holds memberships (`staff.not_secretariat`)."""
+        if db_field.name == "account":
+            kwargs["queryset"] = Account.objects.filter(role=StaffRole.SECRETARIAT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         obj.pk = services.add_membership(

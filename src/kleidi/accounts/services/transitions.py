@@ -119,9 +119,15 @@ def checked_reason(reason: str, *, actor) -> str:
 
 @transaction.atomic
 def disable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
-    """The helpdesk disables an account (reversible); a person gives a reason (issue 12 §2)."""
+    """The helpdesk disables an account (reversible); a person gives a reason (issue 12 §2).
+
+    Disabling a disabled account changes nothing and writes nothing: a double
+    click, or a second tab, serialises on the row lock and finds it done.
+    """
     reason = checked_reason(reason, actor=actor)
     account = locked(account)
+    if account.state == S.DISABLED:
+        return account
     return transition(
         account,
         S.DISABLED,
