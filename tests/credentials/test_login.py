@@ -22,7 +22,8 @@ def sign_in(client, username="gpapadopoulos", password=STRONG, **extra):
 def test_r27_member_signs_in_and_sees_the_account(client, demo):
     response = sign_in(client)
     assert response.status_code == 302
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/start/"  # the landing by role (issue 12 §4)
+    assert client.get("/start/")["Location"] == "/account/"
     page = client.get("/account/").content.decode()
     assert "gpapadopoulos" in page
     assert 'href="/password/change/"' in page

@@ -50,6 +50,9 @@ class Result:
     plans: list[Plan] = field(default_factory=list)
     # Rows for the helpdesk's review queue (validation.queue.review_entry); not stored.
     review: list[dict] = field(default_factory=list)
+    # An apply of an upload already applied: nothing was done; the original's
+    # applied_at, applied_by and changes (kleidi.sheets.runs.repeat). Not stored.
+    repeat_of: dict | None = None
 
     @property
     def ok(self) -> bool:
