@@ -30,7 +30,7 @@ def test_r27_member_signs_in_and_sees_the_account(client, demo):
 
 
 def test_r27_sign_in_ignores_username_case(client, demo):
-    assert sign_in(client, username="GPapadopoulos")["Location"] == "/account/"
+    assert sign_in(client, username="GPapadopoulos")["Location"] == "/start/"
 
 
 def test_r27_sign_out_only_by_post(client, demo):
@@ -45,7 +45,7 @@ def test_r27_next_stays_on_this_site(client, demo):
         "/accounts/login/",
         {"username": "gpapadopoulos", "password": STRONG, "next": "https://evil.example/"},
     )
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/start/"
     client.post("/accounts/logout/")
     response = client.post(
         "/accounts/login/?next=/password/change/",
