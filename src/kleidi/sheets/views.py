@@ -271,7 +271,7 @@ def _history(upload: SheetUpload) -> list[dict]:
     rows = []
     events = selectors.history(upload)
     applied = [e for e in events if e.action == "sheet.applied"]
-    original = f"event-{applied[-1].pk}" if applied else ""
+    applied_anchor = f"event-{applied[-1].pk}" if applied else ""
     for event in events:
         note = ""
         details = event.details or {}
@@ -279,19 +279,20 @@ def _history(upload: SheetUpload) -> list[dict]:
             changes = sum(n for a, n in (details.get("actions") or {}).items() if a in CHANGES)
             note = ngettext("%(count)d change", "%(count)d changes", changes) % {"count": changes}
         elif event.action == "sheet.apply_repeated":
-            original = details.get("original") or {}
-            when = original.get("applied_at")
-            note = _("the original apply (%(date)s, %(count)d changes) is kept as it was") % {
-                "date": _local(when),
-                "count": original.get("changes") or 0,
-            }
+            first = details.get("original") or {}
+            count = first.get("changes") or 0
+            note = ngettext(
+                "the original apply (%(date)s, %(count)d change) is kept as it was",
+                "the original apply (%(date)s, %(count)d changes) is kept as it was",
+                count,
+            ) % {"date": _local(first.get("applied_at")), "count": count}
         rows.append(
             {
                 "event": event,
                 "action": event.action,
                 "label": HISTORY_LABELS.get(event.action, event.action),
                 "note": note,
-                "original": original if event.action == "sheet.apply_repeated" else "",
+                "original": applied_anchor if event.action == "sheet.apply_repeated" else "",
             }
         )
     return rows
@@ -350,10 +351,14 @@ def _announce(request, result) -> None:
         when = original["applied_at"]
         messages.info(
             request,
-            _(
+            ngettext(
+                "Nothing to change: this sheet was already applied on %(date)s by %(user)s "
+                "(%(count)d change). That record and its results file are kept as they were; "
+                "this attempt is recorded in the sheet's history.",
                 "Nothing to change: this sheet was already applied on %(date)s by %(user)s "
                 "(%(count)d changes). That record and its results file are kept as they were; "
-                "this attempt is recorded in the sheet's history."
+                "this attempt is recorded in the sheet's history.",
+                original["changes"],
             )
             % {
                 "date": _local(when),
