@@ -432,3 +432,12 @@ def test_i12_results_file_keeps_the_templates_column_formats(secretariat, school
     letter = openpyxl.utils.get_column_letter(number)
     assert ws.column_dimensions[letter].width == max(14, len("Αριθμός Μητρώου") + 4)
     assert ws.freeze_panes == "A2"
+
+
+def test_i12_a_past_date_in_a_message_reads_as_a_date_with_a_genitive_month():
+    from kleidi.sheets.validation import error_entry, render
+
+    entry = error_entry(5, "end_date", "date.past", {"value": "2020-12-01"})
+    assert render(entry, "el") == "Η ημερομηνία «1 Δεκεμβρίου 2020» πρέπει να είναι μελλοντική."
+    assert render(entry, "en") == "The date “1 December 2020” must be in the future."
+    assert entry["params"] == {"value": "2020-12-01"}  # the JSON keeps ISO
