@@ -17,6 +17,7 @@
         bar.textContent = data.percent + "%";
         percent.textContent = data.percent;
         state.textContent = data.label;
+        card.setAttribute("data-polled", "1");
         if (data.done) {
           window.setTimeout(function () { window.location.assign(data.url); }, 800);
         } else {
