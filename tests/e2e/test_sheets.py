@@ -87,7 +87,7 @@ def test_r19_secretariat_fixes_a_sheet_and_applies_it(
     page.wait_for_function("document.getElementById('progress').value === 100")
     # Once polled, the state is still in the page's language (issue 12 §7).
     polled = page.wait_for_function(
-        "document.getElementById('progress-card').dataset.polled"
+        "() => document.getElementById('progress-card').dataset.polled"
         " && document.getElementById('progress-state').textContent"
     )
     assert polled.json_value() == "εφαρμόστηκε"
