@@ -223,7 +223,7 @@ def test_r25_strength_feedback_in_the_page_language(client):
     _, data = meter(client, "hjkl;'nm,./uiop[")
     assert data["label"] in {"Very weak", "Weak", "Fair", "Almost there"}
     reason, tip = data["feedback"]
-    assert reason["message"] == "Keys next to each other (such as qwerty or asdf) are easy to guess."
+    assert reason["message"].startswith("Keys next to each other (such as qwerty")
     assert tip["message"] == "Instead of keys next to each other, write a few random words."
 
 

@@ -68,9 +68,7 @@ def field(html: str, name: str) -> str:
     return tag
 
 
-def test_i12_a_server_error_stays_tied_to_its_field_and_takes_the_focus(
-    client, demo, request_link
-):
+def test_i12_a_server_error_stays_tied_to_its_field_and_takes_the_focus(client, demo, request_link):
     path, _ = request_link()
     client.get(path)
     html = submit(client, "Papadopoulos2024!").content.decode()
