@@ -124,10 +124,17 @@ class AdmissionRoute(models.TextChoices):
 
 
 class Affiliation(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="affiliations")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="affiliations", verbose_name=_("person")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=AffiliationKind.choices)
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, related_name="affiliations", null=True, blank=True
+        School,
+        on_delete=models.PROTECT,
+        related_name="affiliations",
+        null=True,
+        blank=True,
+        verbose_name=_("school"),
     )
     registration_number = models.CharField(_("registration number"), max_length=32, blank=True)
     admission_route = models.CharField(
