@@ -10,6 +10,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
+SYSTEM_ACTOR = "system"  # the actor name of events no person caused (kleidi.audit.services)
+
+
 def local_time(moment) -> str:
     """An audit time for people: Europe/Athens (never UTC), in the language's format."""
     local = timezone.localtime(moment, timezone.get_default_timezone())
@@ -60,6 +63,11 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         """The console's title: the time in Europe/Athens, printed like the time field."""
         return f"{local_time(self.created_at)} {self.action} {self.target_repr}".strip()
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, for people to read: «σύστημα» / "system" when no person did."""
+        return _("system") if self.actor_name in ("", SYSTEM_ACTOR) else self.actor_name
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

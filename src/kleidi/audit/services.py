@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from kleidi.audit.models import AuditEvent
+from kleidi.audit.models import SYSTEM_ACTOR, AuditEvent
 from kleidi.bulk import insert_values
 
 SECRET_KEYS = ("password", "token", "secret")
@@ -68,7 +68,7 @@ def _event_values(action, actor, client_ip, target, school, details, target_repr
     return (
         action,
         actor if actor is not None and actor.pk else None,
-        actor_name or "system",
+        actor_name or SYSTEM_ACTOR,
         client_ip or None,
         target._meta.model_name if target is not None else "",
         str(target.pk) if target is not None else "",

@@ -10,9 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from kleidi.audit.models import AuditEvent
 from kleidi.console.base import ReadOnlyAdmin, SchoolScopedAdmin
 
-SYSTEM = "system"  # the actor name of events no person caused (kleidi.audit.services)
-
-
 @admin.register(AuditEvent)
 class AuditEventAdmin(SchoolScopedAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "action", "actor_label", "target_repr", "school", "client_ip")
@@ -27,4 +24,4 @@ class AuditEventAdmin(SchoolScopedAdmin, ReadOnlyAdmin):
 
     @admin.display(description=_("actor name"), ordering="actor_name")
     def actor_label(self, event):
-        return _("system") if event.actor_name in ("", SYSTEM) else event.actor_name
+        return event.actor_label
