@@ -9,7 +9,6 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-
 SYSTEM_ACTOR = "system"  # the actor name of events no person caused (kleidi.audit.services)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kleidi.audit.models import AuditEvent
 from kleidi.console.base import ReadOnlyAdmin, SchoolScopedAdmin
 
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(SchoolScopedAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "action", "actor_label", "target_repr", "school", "client_ip")
