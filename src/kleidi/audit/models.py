@@ -63,11 +63,6 @@ class AuditEvent(models.Model):
         """The console's title: the time in Europe/Athens, printed like the time field."""
         return f"{local_time(self.created_at)} {self.action} {self.target_repr}".strip()
 
-    @property
-    def actor_label(self) -> str:
-        """Who acted, for people to read: «σύστημα» / "system" when no person did."""
-        return _("system") if self.actor_name in ("", SYSTEM_ACTOR) else self.actor_name
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("the audit log is append-only")
@@ -75,3 +70,8 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the audit log is append-only")
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, for people to read: «σύστημα» / "system" when no person did."""
+        return _("system") if self.actor_name in ("", SYSTEM_ACTOR) else self.actor_name
