@@ -38,6 +38,7 @@ class Target:
     user: str | None = None
     demo_only: bool = False
     status: int = 200
+    then: str = ""  # a step of STEPS run once the page is loaded (a refused form)
 
     def __str__(self) -> str:
         return self.name
@@ -49,7 +50,9 @@ PAGES = [
     Target("help", "/help/"),
     *(Target(f"help-{slug}", f"/help/{slug}/") for slug in HELP_SLUGS),
     Target("login", "/accounts/login/"),
+    Target("login-refused", "/accounts/login/", then="wrong_password"),
     Target("forgot", "/password/forgot/"),
+    Target("forgot-refused", "/password/forgot/", then="submit_empty"),
     Target("forgot-sent", "/password/forgot/sent/"),
     Target("set-password", "{set_password_link}"),
     Target("link-invalid", "/password/link/no-such-token/", status=410),
@@ -57,6 +60,9 @@ PAGES = [
     # A member
     Target("account", "/account/", user="gpapadopoulos"),
     Target("change-password", "/password/change/", user="gpapadopoulos"),
+    Target(
+        "change-password-refused", "/password/change/", user="gpapadopoulos", then="submit_empty"
+    ),
     # A secretariat
     Target("sheets", "/sheets/", user="grammateiael"),
     Target("sheet-errors", "/sheets/{invalid_upload}/", user="grammateiael"),
@@ -85,6 +91,34 @@ PAGES = [
         user="helpdesk",
     ),
 ]
+
+
+def submit_empty(page) -> None:
+    """Send the main form empty, past the browser's own checks: the server's errors show."""
+    form = page.locator("main form[method=post]").first
+    form.evaluate("form => { form.noValidate = true; }")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
+def wrong_password(page) -> None:
+    page.fill("input[name=username]", "gpapadopoulos")
+    page.fill("input[name=password]", "not the password")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+
+
+def refused(step):
+    """The step, then a check that the page shows the server's refusal."""
+
+    def run(page) -> None:
+        step(page)
+        assert page.locator("main .errorlist").count(), f"no error shown at {page.url}"
+
+    return run
+
+
+STEPS = {"submit_empty": refused(submit_empty), "wrong_password": refused(wrong_password)}
 
 
 class Site:
@@ -193,6 +227,8 @@ def open_page(page, live_server, site: Site, target: Target, language: str, sett
     assert response is not None and response.status == target.status, (
         f"{target.name} ({language}): {response and response.status} at {page.url}"
     )
+    if target.then:
+        STEPS[target.then](page)
     page.wait_for_load_state("networkidle")
     lang = page.evaluate("document.documentElement.lang")
     assert lang == language, f"{target.name}: <html lang={lang!r}>, expected {language!r}"
