@@ -89,7 +89,7 @@ INSTALLED_APPS = [
     "kleidi.directory",
     "kleidi.portal",
     "kleidi.console",
-    "django.contrib.admin",
+    "kleidi.console.site.ConsoleAdminConfig",  # django.contrib.admin, its home the dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

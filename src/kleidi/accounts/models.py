@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sheets.add_sheetupload",
             "review.view_reviewitem",
             "review.change_reviewitem",
+            "registry.view_registryrun",
         }
     ),
     StaffRole.SECRETARIAT: frozenset(

@@ -19,6 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from kleidi.accounts import services
 from kleidi.accounts.models import Account, SecretariatMembership
 from kleidi.console.base import SchoolScopedAdmin
+from kleidi.console.filters import (
+    EffectiveStateFilter,
+    ExpiresInMonthFilter,
+    ExpiresWithinFilter,
+    PendingOverFilter,
+)
 from kleidi.directory import selectors as directory
 from kleidi.directory.services.push import push_now
 from kleidi.request import client_ip
@@ -80,7 +86,17 @@ class DirectoryFilter(admin.SimpleListFilter):
 @admin.register(Account)
 class AccountAdmin(SchoolScopedAdmin):
     list_display = ("username", "kind", "state", "school", "expires_at", "role")
-    list_filter = ("state", "kind", "school", "role", DirectoryFilter)
+    list_filter = (
+        "state",
+        EffectiveStateFilter,
+        ExpiresWithinFilter,
+        ExpiresInMonthFilter,
+        PendingOverFilter,
+        "kind",
+        "school",
+        "role",
+        DirectoryFilter,
+    )
     change_form_template = "console/account_change_form.html"
     search_fields = ("username",)
     search_help_text = _("Username, name (accents and case ignored), email or registration number")

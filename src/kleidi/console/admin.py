@@ -8,6 +8,7 @@ from kleidi.console import (  # noqa: F401 (registration)
     audit,
     notifications,
     people,
+    registry,
     review,
 )
 

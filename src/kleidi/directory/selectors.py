@@ -163,3 +163,28 @@ def latest_reconcile() -> dict | None:
         "fix": run.fix,
         "counts": dict(run.counts or {}),
     }
+
+
+def state_counts(accounts: QuerySet) -> dict[str, int]:
+    """{state key: n} of `accounts` with the rules of `filter_state` (one query).
+
+    The dashboard's directory figures for the viewer's scope; each number is
+    the count of the account list filtered by `?directory=<key>`.
+    """
+    failing = Q(directory_state__attempts__gt=0)
+    not_failing = Q(directory_state__isnull=True) | Q(directory_state__attempts=0)
+    pending = Q(directory_pending=True)
+    synced = Q(directory_state__synced_at__isnull=False)
+    counts = (
+        accounts.annotate(directory_pending=_pending())
+        .order_by()
+        .aggregate(
+            **{
+                FAILING: Count("pk", filter=failing),
+                PENDING: Count("pk", filter=pending & not_failing),
+                IN_SYNC: Count("pk", filter=synced & not_failing & ~pending),
+                NEVER: Count("pk", filter=~synced & not_failing & ~pending),
+            }
+        )
+    )
+    return {key: counts[key] for key in STATES}
