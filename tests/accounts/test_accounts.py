@@ -146,7 +146,7 @@ def test_r22_every_transition_audited(demo, account):
     address = "192.0.2.5"
     seeded = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
     services.disable_account(target, actor=helpdesk, reason="lost laptop", client_ip=address)
-    services.enable_account(target, actor=helpdesk, client_ip=address)
+    services.enable_account(target, actor=helpdesk, reason="found it", client_ip=address)
     services.expire_account(target)
     services.retire_account(target, actor=helpdesk, reason="left", client_ip=address)
     assert AuditEvent.objects.count() == before + 4
@@ -167,7 +167,7 @@ def test_r22_every_transition_audited(demo, account):
             "action": "account.enabled",
             **by_helpdesk,
             **on_member,
-            "details": {"from": "disabled", "to": "active"},
+            "details": {"from": "disabled", "to": "active", "reason": "found it"},
         },
         {
             "action": "account.expired",

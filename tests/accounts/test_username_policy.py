@@ -228,9 +228,9 @@ def _prepare(account, helpdesk, kind, action):
         return account("el24001")
     target = account("kbakogianni")
     if action == "disable":
-        services.disable_account(target, actor=helpdesk)
+        services.disable_account(target, actor=helpdesk, reason="test")
     elif action == "retire":
-        services.retire_account(target, actor=helpdesk)
+        services.retire_account(target, actor=helpdesk, reason="test")
     return account("kbakogianni")
 
 

@@ -162,8 +162,8 @@ def test_r28_lock_on_expire_disable_retire_and_never_delete(
     assert entry(ldap_admin, username)[LOCK_ATTRIBUTE] == []
     {
         "expire": lambda: expire_account(member),
-        "disable": lambda: disable_account(member, actor=helpdesk),
-        "retire": lambda: retire_account(member, actor=helpdesk),
+        "disable": lambda: disable_account(member, actor=helpdesk, reason="test"),
+        "retire": lambda: retire_account(member, actor=helpdesk, reason="test"),
     }[change]()
     drift = converge(service, [account(username)])[member.pk]
     assert drift.lock == "lock"
@@ -184,10 +184,10 @@ def test_r28_an_entry_created_for_a_locked_account_is_created_locked(service, ld
 
 def test_r28_unlock_on_renewal_and_on_enable(service, ldap_admin, account, helpdesk):
     expired, active = account("kbakogianni"), account("gpapadopoulos")
-    disable_account(active, actor=helpdesk)
+    disable_account(active, actor=helpdesk, reason="test")
     converge(service, [account("kbakogianni"), account("gpapadopoulos")])
     renew_account(account("kbakogianni"), new_expiry=dt.date.today() + dt.timedelta(days=200))
-    enable_account(account("gpapadopoulos"), actor=helpdesk)
+    enable_account(account("gpapadopoulos"), actor=helpdesk, reason="test")
     drifts = converge(service, [account("kbakogianni"), account("gpapadopoulos")])
     assert drifts[expired.pk].lock == drifts[active.pk].lock == "unlock"
     assert "schacExpiryDate" in drifts[expired.pk].attributes

@@ -289,12 +289,12 @@ def test_r28_the_lock_follows_the_queue(queued, service, ldap_admin, account, he
     from kleidi.accounts.services import disable_account, enable_account
 
     drain(service)
-    disable_account(account("gpapadopoulos"), actor=helpdesk)
+    disable_account(account("gpapadopoulos"), actor=helpdesk, reason="test")
     sync.sync_due(conn=service)
     assert read_entries(ldap_admin, ["gpapadopoulos"])["gpapadopoulos"][LOCK_ATTRIBUTE] == [
         ADMIN_LOCK
     ]
-    enable_account(account("gpapadopoulos"), actor=helpdesk)
+    enable_account(account("gpapadopoulos"), actor=helpdesk, reason="test")
     sync.sync_due(conn=service)
     assert read_entries(ldap_admin, ["gpapadopoulos"])["gpapadopoulos"][LOCK_ATTRIBUTE] == []
     assert ldap_admin.modify(

@@ -65,4 +65,70 @@ MESSAGES = {
         "Το πεδίο είναι υποχρεωτικό.",
         "This field is required.",
     ),
+    "account.reason_required": (
+        "Γράψτε τον λόγο· καταγράφεται στο ημερολόγιο ελέγχου.",
+        "Give the reason; it is recorded in the audit log.",
+    ),
+    "account.reason_too_long": (
+        "Ο λόγος μπορεί να έχει το πολύ %(max)s χαρακτήρες.",
+        "The reason may have at most %(max)s characters.",
+    ),
+    "account.confirm_username": (
+        "Για επιβεβαίωση πληκτρολογήστε ακριβώς το όνομα χρήστη «%(username)s».",
+        "To confirm, type the username “%(username)s” exactly.",
+    ),
+    "membership.exists": (
+        "Ο λογαριασμός «%(username)s» είναι ήδη γραμματεία της σχολής «%(school)s».",
+        "Account “%(username)s” is already a secretariat of school “%(school)s”.",
+    ),
+    "membership.missing": (
+        "Ο λογαριασμός «%(username)s» δεν είναι γραμματεία της σχολής «%(school)s».",
+        "Account “%(username)s” is not a secretariat of school “%(school)s”.",
+    ),
+    "staff.not_secretariat": (
+        "Ο λογαριασμός «%(username)s» δεν είναι λογαριασμός γραμματείας· "
+        "μόνο η γραμματεία ανήκει σε σχολές.",
+        "Account “%(username)s” is not a secretariat account; only a secretariat belongs "
+        "to schools.",
+    ),
+    "staff.not_staff_account": (
+        "Ο λογαριασμός «%(username)s» είναι λογαριασμός μέλους, όχι προσωπικού.",
+        "Account “%(username)s” is a member's account, not a staff account.",
+    ),
+    "staff.role_invalid": (
+        "Ο ρόλος «%(value)s» δεν υπάρχει (secretariat ή helpdesk).",
+        "There is no role “%(value)s” (secretariat or helpdesk).",
+    ),
+    "staff.role_exists": (
+        "Ο λογαριασμός «%(username)s» έχει ήδη τον ρόλο «%(role)s».",
+        "Account “%(username)s” already has the role “%(role)s”.",
+    ),
+    "staff.no_role": (
+        "Ο λογαριασμός «%(username)s» δεν έχει ρόλο προσωπικού.",
+        "Account “%(username)s” has no staff role.",
+    ),
+    "staff.self": (
+        "Δεν μπορείτε να αφαιρέσετε τον δικό σας ρόλο· ζητήστε το από άλλον χειριστή.",
+        "You cannot revoke your own role; ask another operator.",
+    ),
+    "staff.last_helpdesk": (
+        "Ο «%(username)s» είναι ο τελευταίος ενεργός χειριστής του helpdesk· ορίστε πρώτα άλλον.",
+        "“%(username)s” is the last active helpdesk operator; make another one first.",
+    ),
+    "staff.name_required": (
+        "Το πεδίο «%(field)s» είναι υποχρεωτικό.",
+        "The field “%(field)s” is required.",
+    ),
+    "staff.name_too_long": (
+        "Το πεδίο «%(field)s» μπορεί να έχει το πολύ %(max)s χαρακτήρες.",
+        "The field “%(field)s” may have at most %(max)s characters.",
+    ),
+    "staff.no_such_school": (
+        "Δεν υπάρχει σχολή με κωδικό «%(value)s».",
+        "There is no school with code “%(value)s”.",
+    ),
+    "staff.failed": (
+        "Απρόσμενο σφάλμα (%(error)s)· τίποτα δεν άλλαξε.",
+        "Unexpected error (%(error)s); nothing changed.",
+    ),
 }

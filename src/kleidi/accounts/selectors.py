@@ -150,3 +150,11 @@ def pending_over(accounts: QuerySet[Account], days: int, now: dt.datetime):
 
 def pending_over_count(schools: QuerySet[School] | None, days: int, now: dt.datetime) -> int:
     return pending_over(in_scope(schools), days, now).count()
+def staff_accounts() -> QuerySet[Account]:
+    """Every account with a staff role, its person and its schools (the console's Staff page)."""
+    return (
+        Account.objects.exclude(role=StaffRole.NONE)
+        .select_related("person")
+        .prefetch_related("memberships__school")
+        .order_by("role", "username")
+    )

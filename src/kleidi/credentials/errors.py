@@ -92,4 +92,16 @@ MESSAGES = {
         "Το πεδίο περιέχει μη επιτρεπτούς χαρακτήρες ελέγχου.",
         "This field contains control characters, which are not allowed.",
     ),
+    "link.state": (
+        "Ο λογαριασμός «%(username)s» είναι σε κατάσταση «%(label)s»: σύνδεσμος στέλνεται μόνο "
+        "σε λογαριασμό σε αναμονή (ενεργοποίηση) ή ενεργό (νέος κωδικός).",
+        "Account “%(username)s” is %(label)s: a link goes only to a pending account "
+        "(activation) or an active one (reset).",
+    ),
+    "link.no_email": (
+        "Ο λογαριασμός «%(username)s» δεν έχει εξωτερικό email· η γραμματεία της σχολής "
+        "πρέπει πρώτα να το καταχωρίσει.",
+        "Account “%(username)s” has no external email on record; the school's secretariat "
+        "must record one first.",
+    ),
 }

@@ -111,6 +111,7 @@ def create_accounts(
                 details={
                     "kind": account.kind,
                     "expires_at": account.expires_at.isoformat() if account.expires_at else None,
+                    **({"role": account.role} if account.role else {}),
                 },
             )
             for account in accounts

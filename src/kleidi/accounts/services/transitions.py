@@ -97,10 +97,37 @@ def expire_account(account: Account, *, actor=None, client_ip=None) -> Account:
     return transition(account, S.EXPIRED, "account.expired", actor=actor, client_ip=client_ip)
 
 
+# A reason is at most this long: one line in the audit log, not a letter.
+REASON_CHARS = 500
+
+
+def checked_reason(reason: str, *, actor) -> str:
+    """Issue 12 §2: a person who disables, enables or retires says why.
+
+    A blank reason from a person (an operator in the console or a command's
+    `--as`) is refused with `account.reason_required`; the system's own paths
+    (the nightly run, the registry's graduation, actor None) may give none.
+    The reason is kept, stripped, in the event's details.
+    """
+    reason = " ".join((reason or "").split())
+    if actor is not None and not reason:
+        raise error("account.reason_required")
+    if len(reason) > REASON_CHARS:
+        raise error("account.reason_too_long", max=REASON_CHARS)
+    return reason
+
+
 @transaction.atomic
 def disable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
-    """The helpdesk disables an account (reversible)."""
+    """The helpdesk disables an account (reversible); a person gives a reason (issue 12 §2).
+
+    Disabling a disabled account changes nothing and writes nothing: a double
+    click, or a second tab, serialises on the row lock and finds it done.
+    """
+    reason = checked_reason(reason, actor=actor)
     account = locked(account)
+    if account.state == S.DISABLED:
+        return account
     return transition(
         account,
         S.DISABLED,
@@ -119,21 +146,28 @@ def _usable_state(account: Account) -> str:
 
 
 @transaction.atomic
-def enable_account(account: Account, *, actor, client_ip=None) -> Account:
-    """The helpdesk re-enables a disabled account."""
+def enable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
+    """The helpdesk re-enables a disabled account; a person gives a reason (issue 12 §2)."""
     account = locked(account)
     if account.state != S.DISABLED:
         raise error(
             "account.transition", username=account.username, old=account.state, new=S.ACTIVE
         )
+    reason = checked_reason(reason, actor=actor)
     return transition(
-        account, _usable_state(account), "account.enabled", actor=actor, client_ip=client_ip
+        account,
+        _usable_state(account),
+        "account.enabled",
+        actor=actor,
+        client_ip=client_ip,
+        details={"reason": reason} if reason else None,
     )
 
 
 @transaction.atomic
 def retire_account(account: Account, *, actor=None, reason: str = "", client_ip=None) -> Account:
-    """R6: disabled for ever; never renewed, never reactivated."""
+    """R6: disabled for ever; never renewed, never reactivated; a person gives a reason."""
+    reason = checked_reason(reason, actor=actor)
     account = locked(account)
     return transition(
         account,
