@@ -209,7 +209,7 @@ TASKS = {
 AUTH_USER_MODEL = "accounts.Account"
 AUTHENTICATION_BACKENDS = ["kleidi.accounts.backends.AccountBackend"]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/account/"
+LOGIN_REDIRECT_URL = "/start/"  # by role: a secretariat to /sheets/ (portal.views.landing)
 LOGOUT_REDIRECT_URL = "/"
 
 # Argon2id at OWASP's cost (m=19 MiB, t=2, p=1); at most this many hashes at once per process.

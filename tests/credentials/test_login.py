@@ -22,14 +22,15 @@ def sign_in(client, username="gpapadopoulos", password=STRONG, **extra):
 def test_r27_member_signs_in_and_sees_the_account(client, demo):
     response = sign_in(client)
     assert response.status_code == 302
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/start/"  # the landing by role (issue 12 §4)
+    assert client.get("/start/")["Location"] == "/account/"
     page = client.get("/account/").content.decode()
     assert "gpapadopoulos" in page
     assert 'href="/password/change/"' in page
 
 
 def test_r27_sign_in_ignores_username_case(client, demo):
-    assert sign_in(client, username="GPapadopoulos")["Location"] == "/account/"
+    assert sign_in(client, username="GPapadopoulos")["Location"] == "/start/"
 
 
 def test_r27_sign_out_only_by_post(client, demo):
@@ -44,7 +45,7 @@ def test_r27_next_stays_on_this_site(client, demo):
         "/accounts/login/",
         {"username": "gpapadopoulos", "password": STRONG, "next": "https://evil.example/"},
     )
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/start/"
     client.post("/accounts/logout/")
     response = client.post(
         "/accounts/login/?next=/password/change/",

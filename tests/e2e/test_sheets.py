@@ -80,8 +80,17 @@ def test_r19_secretariat_fixes_a_sheet_and_applies_it(
     assert page.locator("#apply").is_enabled()
 
     page.click("#apply")
+    page.wait_for_selector("#confirm-form")  # the confirmation step (issue 12 §5)
+    assert "3 λογαριασμοί προς δημιουργία" in page.locator("#plan").inner_text()
+    page.click("#confirm-apply")
     page.wait_for_url("**/progress/")
     page.wait_for_function("document.getElementById('progress').value === 100")
+    # Once polled, the state is still in the page's language (issue 12 §7).
+    polled = page.wait_for_function(
+        "() => document.getElementById('progress-card').dataset.polled"
+        " && document.getElementById('progress-state').textContent"
+    )
+    assert polled.json_value() == "εφαρμόστηκε"
     assert page.locator("#percent").inner_text() == "100"
     page.wait_for_url("**/sheets/*/", timeout=15_000)
     assert "εφαρμόστηκε" in page.locator("#sheet-state").inner_text()

@@ -36,7 +36,7 @@ def test_r29_a_welcome_sheet_leaves_a_complete_trail(school_el, secretariat):
         },
     )
     sheet = response["Location"].split("/")[-2]
-    client.post(reverse("sheets:apply", kwargs={"pk": sheet}), follow=True)
+    client.post(reverse("sheets:apply", kwargs={"pk": sheet}), {"confirm": "1"}, follow=True)
 
     events = [seen(e) for e in AuditEvent.objects.filter(pk__gt=before).order_by("pk")]
     by_secretariat = {

@@ -327,7 +327,7 @@ def test_r19_worker_killed_mid_apply_is_detected_and_the_sheet_applies_again(sha
     assert killed_task.exception_class_path == worker_module.ORPHAN_EXCEPTION
 
     # Apply again from the page: queued, then a worker applies it like a clean apply.
-    response = el.post(reverse("sheets:apply", kwargs={"pk": upload.pk}))
+    response = el.post(reverse("sheets:apply", kwargs={"pk": upload.pk}), {"confirm": "1"})
     assert response["Location"] == reverse("sheets:progress", kwargs={"pk": upload.pk})
     second = Worker(shared_db, tmp_path / "worker2.log", "--batch")
     try:
@@ -364,7 +364,9 @@ def test_r19_a_second_apply_of_a_running_apply_is_refused(shared_db, tmp_path):
         assert [e["code"] for e in refused.errors] == ["sheet.apply_running"]
         queued_again = services.request_apply(fresh, actor=actor)
         assert [e["code"] for e in queued_again.errors] == ["sheet.apply_running"]
-        response = el.post(reverse("sheets:apply", kwargs={"pk": upload.pk}), follow=True)
+        response = el.post(
+            reverse("sheets:apply", kwargs={"pk": upload.pk}), {"confirm": "1"}, follow=True
+        )
         page = response.content.decode()
         assert message("sheet.apply_running", language="el") in page
         assert message("sheet.not_clean", language="el") not in page
@@ -483,7 +485,9 @@ def test_r19_stale_upload_page_offers_apply_again_and_it_works(small_upload, sec
     assert message("sheet.apply_interrupted", language="el") in page
     assert 'id="apply" disabled' not in page and "Εφαρμογή" in page
     assert message("sheet.apply_interrupted", language="en") in en.get(url).content.decode()
-    response = el.post(reverse("sheets:apply", kwargs={"pk": small_upload.pk}), follow=True)
+    response = el.post(
+        reverse("sheets:apply", kwargs={"pk": small_upload.pk}), {"confirm": "1"}, follow=True
+    )
     assert message("sheet.not_clean", language="el") not in response.content.decode()
     small_upload.refresh_from_db()
     assert small_upload.state == SheetState.APPLIED
@@ -499,7 +503,9 @@ def test_r19_running_upload_is_refused_with_a_clear_code(small_upload, secretari
     result = services.apply_upload(small_upload, actor=secretariat)
     assert [e["code"] for e in result.errors] == ["sheet.apply_running"]
     el = signed_in(secretariat, "el")
-    response = el.post(reverse("sheets:apply", kwargs={"pk": small_upload.pk}), follow=True)
+    response = el.post(
+        reverse("sheets:apply", kwargs={"pk": small_upload.pk}), {"confirm": "1"}, follow=True
+    )
     page = response.content.decode()
     assert message("sheet.apply_running", language="el") in page
     assert message("sheet.not_clean", language="el") not in page

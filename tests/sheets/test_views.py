@@ -65,7 +65,7 @@ def test_r19_upload_preview_with_highlighted_cells_then_fix_and_apply(el_client,
     assert "email.institutional" in page
     assert 'id="apply" disabled' in page
     # Apply is refused server-side as well.
-    el_client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}))
+    el_client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}), {"confirm": "1"})
     assert not Account.objects.filter(username="nioannou").exists()
 
     good = xlsx(table([person_row(1), person_row(2)]))
@@ -74,10 +74,14 @@ def test_r19_upload_preview_with_highlighted_cells_then_fix_and_apply(el_client,
     assert sheet.state == SheetState.VALID
     page = el_client.get(response["Location"]).content.decode()
     assert 'id="apply" disabled' not in page
-    response = el_client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}), follow=True)
+    response = el_client.post(
+        reverse("sheets:apply", kwargs={"pk": sheet.pk}), {"confirm": "1"}, follow=True
+    )
     assert Account.objects.filter(username__in=["nioannou", "ndimitriou"]).count() == 2
     assert OutboxMessage.objects.filter(template="welcome").count() == 2
-    response = el_client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}), follow=True)
+    response = el_client.post(
+        reverse("sheets:apply", kwargs={"pk": sheet.pk}), {"confirm": "1"}, follow=True
+    )
     assert "Τίποτα προς αλλαγή" in response.content.decode()
     assert OutboxMessage.objects.filter(template="welcome").count() == 2
 
@@ -89,7 +93,10 @@ def test_r8_other_schools_uploads_are_not_found(client, school_ch, account):
     client.force_login(account("grammateiael"))
     for name in ("detail", "progress", "status", "results"):
         assert client.get(reverse(f"sheets:{name}", kwargs={"pk": sheet.pk})).status_code == 404
-    assert client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk})).status_code == 404
+    assert (
+        client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}), {"confirm": "1"}).status_code
+        == 404
+    )
     client.force_login(account("helpdesk"))
     assert client.get(reverse("sheets:detail", kwargs={"pk": sheet.pk})).status_code == 200
 
@@ -129,7 +136,9 @@ def test_r19_large_sheet_goes_to_the_progress_page(
     upload(el_client, school_el, "postgraduate", xlsx(table([person_row(1), person_row(2)])))
     sheet = SheetUpload.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        response = el_client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}))
+        response = el_client.post(
+            reverse("sheets:apply", kwargs={"pk": sheet.pk}), {"confirm": "1"}
+        )
     assert response["Location"] == reverse("sheets:progress", kwargs={"pk": sheet.pk})
     status = el_client.get(reverse("sheets:status", kwargs={"pk": sheet.pk})).json()
     assert status == {**status, "done": True, "percent": 100, "state": "applied"}
@@ -143,7 +152,7 @@ def test_r20_renewal_upload_via_web(client, school_ch, account):
     upload(client, school_ch, "renewal", renewal([("salexiou", future(100))]))
     sheet = SheetUpload.objects.get()
     assert sheet.state == SheetState.VALID
-    client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}))
+    client.post(reverse("sheets:apply", kwargs={"pk": sheet.pk}), {"confirm": "1"})
     sheet.refresh_from_db()
     assert sheet.state == SheetState.APPLIED
 

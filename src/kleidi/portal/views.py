@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kleidi import linkseal
+from kleidi.accounts.models import StaffRole
 from kleidi.language import resolve
 from kleidi.notifications.models import OutboxMessage
 
@@ -23,6 +24,16 @@ HELP_PAGES = {
 
 def home(request):
     return render(request, "portal/home.html", {"help_pages": HELP_PAGES})
+
+
+@login_required
+def landing(request):
+    """Where sign-in leads (LOGIN_REDIRECT_URL, issue 12 §4): a secretariat to its
+    sheets; the helpdesk and members to their account page, as before."""
+    user = request.user
+    if user.role == StaffRole.SECRETARIAT and user.has_perm("sheets.view_sheetupload"):
+        return redirect("sheets:index")
+    return redirect("account")
 
 
 @login_required

@@ -31,8 +31,10 @@ class SheetState(models.TextChoices):
     INTERRUPTED = "interrupted", _("interrupted; nothing was changed")
 
 
-# The states an error-free upload may be applied from (again).
-APPLICABLE = (SheetState.VALID, SheetState.APPLIED, SheetState.FAILED, SheetState.INTERRUPTED)
+# The states an error-free upload may be applied from. An applied upload is never
+# applied again: its record stays as it was; a repeat is its own audit event
+# (`sheet.apply_repeated`, kleidi.sheets.runs).
+APPLICABLE = (SheetState.VALID, SheetState.FAILED, SheetState.INTERRUPTED)
 
 
 class SheetUpload(models.Model):

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import unicodedata
+import zipfile
 from collections import defaultdict
 
 import openpyxl
@@ -17,11 +20,13 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 
 from kleidi.language import resolve
 from kleidi.sheets import headers
 from kleidi.sheets.reader import SheetError, read_sheet
 from kleidi.sheets.validation import render
+from kleidi.text.elot743 import transliterate
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BAD_FILL = PatternFill("solid", fgColor="F8D7DA")
@@ -54,25 +59,93 @@ def escape(value):
     return value
 
 
-def _set(ws, row: int, col: int, value):
+TEXT_FORMAT = "@"  # Excel's "Text": 6912345678 or 031 typed into the cell stay text
+DATE_FORMAT = "DD/MM/YYYY"
+DATE_FIELDS = frozenset({"end_date", "expiry_date"})
+# Results files are named after the upload; the name keeps no path or control characters.
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
+_NOT_ASCII_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
+
+
+def _set(ws, row: int, col: int, value, *, text: bool = False):
     cell = ws.cell(row=row, column=col)
     if isinstance(value, dt.date):
         cell.value = value
-        cell.number_format = "DD/MM/YYYY"
+        cell.number_format = DATE_FORMAT
     else:
         cell.value = escape("" if value is None else str(value))
         cell.data_type = "s"
+        if text:
+            cell.number_format = TEXT_FORMAT
     return cell
 
 
-def _save(workbook) -> bytes:
+def _width(header) -> float:
+    """The template's width for a column with this header (template_workbook)."""
+    return min(60, max(14, len(str(header or "")) + 4))
+
+
+def _save(workbook, stamp: dt.datetime | None = None) -> bytes:
+    """The workbook's bytes; with `stamp`, the same workbook gives the same bytes.
+
+    openpyxl writes the save time into the document's properties and each zip
+    entry: a record's results file is stamped with the record's own time
+    instead, so downloading it again (after a repeat apply too) gives it byte
+    for byte (issue 12 §6).
+    """
     out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    if stamp is None:
+        workbook.save(out)
+        return out.getvalue()
+    naive = stamp.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = naive
+    workbook.properties.modified = naive
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
+    fixed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(out.getvalue())) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=naive.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, source.read(info.filename))
+    return fixed.getvalue()
 
 
-def results_workbook(content: bytes, result: dict, language: str = "el") -> bytes:
-    """The uploaded rows with each row's outcome and errors, erroneous cells highlighted."""
+def results_filename(uploaded: str) -> str:
+    """`dpms-2027.xlsx` -> `dpms-2027-results.xlsx` (issue 12 §6): the upload's own name,
+    without any path, control or reserved characters; the results are always .xlsx."""
+    name = (uploaded or "").replace("\\", "/").rsplit("/", 1)[-1]
+    lowered = name.lower()
+    for suffix in SPREADSHEET_SUFFIXES:
+        if lowered.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    stem = " ".join(_UNSAFE_NAME.sub(" ", name).split()).strip(" .")[:100] or "sheet"
+    return f"{stem}-results.xlsx"
+
+
+def ascii_filename(name: str) -> str:
+    """An ASCII stand-in for a Greek file name (ELOT 743), for clients without RFC 5987."""
+    latin = transliterate(name)
+    latin = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode("ascii")
+    return _NOT_ASCII_NAME.sub("_", latin).strip("_") or "results.xlsx"
+
+
+def results_workbook(
+    content: bytes, result: dict, language: str = "el", *, stamp: dt.datetime | None = None
+) -> bytes:
+    """The uploaded rows with each row's outcome and errors, erroneous cells highlighted.
+
+    The columns keep the template's formats: a text field's column is Excel's
+    "Text" (a mobile or a registration number with its leading zero stays as
+    typed, also when corrected), date cells stay dates, widths as the
+    template's. `stamp`: the record's time, for the same bytes every time.
+    """
     lang = resolve(language)
     kind = result.get("kind", "")
     sheet_kind = headers.RENEWAL if kind == "renewal" else headers.PROVISIONING
@@ -104,7 +177,7 @@ def results_workbook(content: bytes, result: dict, language: str = "el") -> byte
             for col, value in enumerate(cells, start=1):
                 _set(ws, out_row, col, value)
             out_row += 1
-        return _save(wb)
+        return _save(wb, stamp)
 
     position, mapping = found
     header_cells = rows[position][1]
@@ -129,8 +202,8 @@ def results_workbook(content: bytes, result: dict, language: str = "el") -> byte
             bad[entry.get("column")].append(render(entry, lang))
         for out_col, index in enumerate(keep, start=1):
             value = cells[index] if index < len(cells) else ""
-            cell = _set(ws, out_row, out_col, value)
             name = column_of.get(index)
+            cell = _set(ws, out_row, out_col, value, text=name not in DATE_FIELDS)
             if name in bad or (name == "full_name" and bad.get("full_name")):
                 cell.fill = BAD_FILL
                 cell.comment = Comment("\n".join(bad[name]), "Kleidi")
@@ -152,9 +225,12 @@ def results_workbook(content: bytes, result: dict, language: str = "el") -> byte
         notes = wb.create_sheet(errors_label)
         for i, entry in enumerate(sheet_errors, start=1):
             _set(notes, i, 1, render(entry, lang))
-    for col in range(1, width + 3):
-        ws.column_dimensions[get_column_letter(col)].width = 22
-    return _save(wb)
+    for out_col, index in enumerate(keep, start=1):
+        ws.column_dimensions[get_column_letter(out_col)].width = _width(header_cells[index])
+    ws.column_dimensions[get_column_letter(width + 1)].width = 22
+    ws.column_dimensions[get_column_letter(width + 2)].width = 60
+    ws.freeze_panes = "A2"
+    return _save(wb, stamp)
 
 
 # --------------------------------------------------------------------------

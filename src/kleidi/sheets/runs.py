@@ -23,7 +23,7 @@ from kleidi.sheets import claims
 from kleidi.sheets.apply import apply_table
 from kleidi.sheets.models import APPLICABLE, SheetState, SheetUpload
 from kleidi.sheets.reader import SheetError, read_sheet
-from kleidi.sheets.validation import Result, error_entry
+from kleidi.sheets.validation import UNCHANGED, Result, error_entry
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,11 @@ def apply_upload(
         result = Result(kind=upload.kind)
         result.errors.append(error_entry(None, None, "sheet.not_clean"))
         return result
-    attempt = _claim(upload, (SheetState.QUEUED,) if queued else APPLICABLE, actor, client_ip)
+    attempt = _claim(
+        upload, (SheetState.QUEUED,) if queued else APPLICABLE, actor, client_ip, repeat=not queued
+    )
+    if isinstance(attempt, Result):
+        return attempt
     if attempt is None:
         return refusal(upload)
     try:
@@ -182,14 +186,18 @@ def _still_claimed(upload: SheetUpload, attempt: str) -> bool:
     ).exists()
 
 
-def _claim(upload: SheetUpload, states, actor, client_ip) -> str | None:
+def _claim(upload: SheetUpload, states, actor, client_ip, *, repeat: bool = False):
     """Commit this process's claim on the upload; its attempt id, or None if busy.
 
     On PostgreSQL the upload's session lock is taken first and kept until the
-    apply ends: holding it, any "applying" claim found is a dead one.
+    apply ends: holding it, any "applying" claim found is a dead one. The claim
+    itself is written under the upload's row lock (SELECT ... FOR UPDATE), so a
+    double click or two tabs claim one after the other: exactly one applies.
+    `repeat`: an upload found applied gives `repeat`'s Result (nothing is done).
     """
     if not claims.take_lock(upload.pk):
         return None
+    claimed = False
     try:
         current = SheetUpload.objects.filter(pk=upload.pk).values("state", "apply_claim").get()
         if current["state"] == SheetState.APPLYING:
@@ -201,16 +209,23 @@ def _claim(upload: SheetUpload, states, actor, client_ip) -> str | None:
                 return None
         claim = claims.new_claim()
         with transaction.atomic():
-            claimed = SheetUpload.objects.filter(
-                pk=upload.pk, state__in=states, error_count=0
-            ).update(
-                state=SheetState.APPLYING,
-                apply_attempt=claim["attempt"],
-                apply_claim=claim,
-                progress_done=0,
-                progress_total=upload.rows,
+            row = (
+                SheetUpload.objects.select_for_update()
+                .filter(pk=upload.pk)
+                .values("state", "error_count")
+                .get()
             )
-            if claimed:
+            if repeat and row["state"] == SheetState.APPLIED:
+                claims.release_lock(upload.pk)
+                return _repeat(upload, actor, client_ip)
+            if row["state"] in states and not row["error_count"]:
+                claimed = SheetUpload.objects.filter(pk=upload.pk).update(
+                    state=SheetState.APPLYING,
+                    apply_attempt=claim["attempt"],
+                    apply_claim=claim,
+                    progress_done=0,
+                    progress_total=upload.rows,
+                )
                 record(
                     "sheet.apply_started",
                     actor=actor,
@@ -229,6 +244,37 @@ def _claim(upload: SheetUpload, states, actor, client_ip) -> str | None:
     upload.apply_attempt = claim["attempt"]
     upload.apply_claim = claim
     return claim["attempt"]
+
+
+def _repeat(upload: SheetUpload, actor, client_ip) -> Result:
+    """History is never overwritten (issue 12 §6): applying an applied upload again.
+
+    Called under the upload's row lock. Nothing is applied and the upload's
+    record (result, changes, applied_at/by) and so its results file stay as
+    they were; the repeat is its own event, `sheet.apply_repeated`, "nothing
+    to change", naming the original apply. To apply the data again (after the
+    database changed), the secretariat uploads the sheet again: a new record.
+    """
+    upload.refresh_from_db(fields=["state", "result", "changes", "applied_at", "applied_by"])
+    original = {
+        "applied_at": upload.applied_at.isoformat() if upload.applied_at else None,
+        "applied_by": upload.applied_by.username if upload.applied_by else None,
+        "changes": upload.changes,
+    }
+    record(
+        "sheet.apply_repeated",
+        actor=actor,
+        client_ip=client_ip,
+        target=upload,
+        school=upload.school,
+        details={"sheet": str(upload.pk), "changes": 0, "original": original},
+    )
+    result = Result(kind=upload.kind, rows=upload.rows)
+    result.outcomes = [
+        {**outcome, "action": UNCHANGED} for outcome in (upload.result or {}).get("outcomes", [])
+    ]
+    result.repeat_of = original
+    return result
 
 
 def _claim_details(claim: dict) -> dict:

@@ -196,7 +196,8 @@ def request_apply(upload: SheetUpload, *, actor, client_ip=None) -> Result | Non
     if upload.is_running:
         # Refused before any write: on SQLite a running apply holds the write lock.
         return refusal(upload)
-    if upload.rows <= settings.SHEET_TASK_THRESHOLD_ROWS:
+    if upload.rows <= settings.SHEET_TASK_THRESHOLD_ROWS or upload.state == SheetState.APPLIED:
+        # An applied upload is not applied again, whatever its size (runs.apply_upload).
         return apply_upload(upload, actor=actor, client_ip=client_ip)
     with transaction.atomic():
         queued = SheetUpload.objects.filter(

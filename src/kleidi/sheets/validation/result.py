@@ -7,9 +7,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils import formats, translation
 
 from kleidi.accounts.models import Account
 from kleidi.errors import message
+from kleidi.language import resolve
 from kleidi.people.models import Affiliation, Person
 
 CREATE, REACTIVATE, RENEW, UPDATE, UNCHANGED, ERROR = (
@@ -50,6 +52,9 @@ class Result:
     plans: list[Plan] = field(default_factory=list)
     # Rows for the helpdesk's review queue (validation.queue.review_entry); not stored.
     review: list[dict] = field(default_factory=list)
+    # An apply of an upload already applied: nothing was done; the original's
+    # applied_at, applied_by and changes (kleidi.sheets.runs.repeat). Not stored.
+    repeat_of: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -102,8 +107,26 @@ def error_entry(row, column, code, params=None, value="") -> dict:
     }
 
 
+# Codes whose `value` is a date Kleidi read (ISO in the stored params, for machines).
+DATE_VALUE_CODES = frozenset({"date.past", "expiry.too_far"})
+
+
 def render(entry: dict, language: str | None = None) -> str:
-    return message(entry["code"], entry.get("params") or None, language)
+    """The entry's message in `language`; a date in it as people read dates (issue 12 §7:
+    «31 Δεκεμβρίου 2020», the locale's DATE_FORMAT), while the params keep ISO."""
+    params = entry.get("params") or None
+    if params and entry["code"] in DATE_VALUE_CODES and "value" in params:
+        params = {**params, "value": _human_date(params["value"], language)}
+    return message(entry["code"], params, language)
+
+
+def _human_date(value: str, language: str | None) -> str:
+    try:
+        day = dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    with translation.override(resolve(language)):
+        return formats.date_format(day, "DATE_FORMAT")
 
 
 def code_params(exc: ValidationError) -> tuple[str, dict]:

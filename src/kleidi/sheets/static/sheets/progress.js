@@ -1,4 +1,5 @@
 // Polls the sheet's status while it is applied; moves to the results when done.
+// The state's label comes from the server in the page's language (status.json).
 (function () {
   "use strict";
   var card = document.getElementById("progress-card");
@@ -15,7 +16,8 @@
         bar.value = data.percent;
         bar.textContent = data.percent + "%";
         percent.textContent = data.percent;
-        state.textContent = data.state;
+        state.textContent = data.label;
+        card.setAttribute("data-polled", "1");
         if (data.done) {
           window.setTimeout(function () { window.location.assign(data.url); }, 800);
         } else {
