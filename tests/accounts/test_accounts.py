@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from kleidi.accounts import services, usernames
 from kleidi.accounts.models import Account, AccountKind, AccountState
@@ -219,7 +220,8 @@ def test_r21_reminders_sent_once_to_member_and_supervisor(demo, account):
         OutboxMessage.objects.filter(template__startswith="expiry").values_list("to", flat=True)
     )
     assert recipients == ["giorgos.papadopoulos@example.com", "supervisor@ece.ntua.gr"]
-    expiry = (today + dt.timedelta(days=30)).strftime("%d/%m/%Y")
+    with translation.override("el"):
+        expiry = date_format(today + dt.timedelta(days=30), "DATE_FORMAT")
     for message in OutboxMessage.objects.filter(template__startswith="expiry"):
         assert message.account_id == target.pk
         assert "gpapadopoulos" in message.body_text

@@ -220,9 +220,11 @@ def test_r25_strength_endpoint_answers_level_guesses_feedback(client):
 
 def test_r25_strength_feedback_in_the_page_language(client):
     client.cookies["django_language"] = "en"
-    _, data = meter(client, "qwertyuiopas")
+    _, data = meter(client, "hjkl;'nm,./uiop[")
     assert data["label"] in {"Very weak", "Weak", "Fair", "Almost there"}
-    assert any("easy to guess" in f["message"] for f in data["feedback"])
+    reason, tip = data["feedback"]
+    assert reason["message"].startswith("Keys next to each other (such as qwerty")
+    assert tip["message"] == "Instead of keys next to each other, write a few random words."
 
 
 def test_r25_strength_counts_the_members_own_data(client, demo, request_link):
@@ -240,12 +242,15 @@ def test_r25_strength_says_mostly_own_data_in_greek_and_english(client, demo, re
     _, data = meter(client, "Giorgos Papadopoulos 1")
     assert [e["code"] for e in data["errors"]] == ["password.own_data"]
     assert "βασίζεται στα στοιχεία σας" in data["errors"][0]["message"]
-    assert data["feedback"][0]["code"] == "password.mostly_user_data"
-    assert "Αποτελείται κυρίως από στοιχεία σας" in data["feedback"][0]["message"]
+    # One reason (the refusal itself) and one tip (issue 12 §8).
+    reason, tip = data["feedback"]
+    assert reason == data["errors"][0]
+    assert tip["code"] == "password.suggestion.avoid_personal_data"
+    assert "Μη χρησιμοποιείτε το όνομα" in tip["message"]
     client.cookies["django_language"] = "en"
     _, data = meter(client, "Giorgos Papadopoulos 1")
     assert "made mostly of your name" in data["errors"][0]["message"]
-    assert "made mostly of your own data" in data["feedback"][0]["message"]
+    assert "Do not use your name" in data["feedback"][1]["message"]
 
 
 def test_r25_every_strength_code_has_greek_and_english_feedback():

@@ -4,6 +4,8 @@ email; with a grace period the affiliation graduates at once and a later run ret
 import datetime as dt
 
 import pytest
+from django.utils import translation
+from django.utils.formats import date_format
 
 from kleidi.accounts.models import Account, AccountState
 from kleidi.accounts.services import enable_account, reactivate_account
@@ -96,7 +98,8 @@ def test_r6_grace_period_retires_on_a_later_run(school, settings):
     assert account.affiliation.status == AffiliationStatus.GRADUATED
     assert account.state == AccountState.PENDING
     body = delivered(OutboxMessage.objects.get(template="graduated")).body
-    assert retire_on.strftime("%d/%m/%Y") in body
+    with translation.override("el"):
+        assert date_format(retire_on, "DATE_FORMAT") in body
     # The day before: still nothing to do.
     before = import_feed(graduated_feed(), today=retire_on - dt.timedelta(days=1))
     assert before.as_json()["counts"]["unchanged"] == 3

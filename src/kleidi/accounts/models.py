@@ -95,13 +95,28 @@ class Account(AbstractBaseUser):
     username = models.CharField(_("username"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="accounts", null=True, blank=True
+        Person,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        null=True,
+        blank=True,
+        verbose_name=_("person"),
     )
     affiliation = models.ForeignKey(
-        Affiliation, on_delete=models.PROTECT, related_name="accounts", null=True, blank=True
+        Affiliation,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        null=True,
+        blank=True,
+        verbose_name=_("affiliation"),
     )
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, related_name="accounts", null=True, blank=True
+        School,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        null=True,
+        blank=True,
+        verbose_name=_("school"),
     )
     state = models.CharField(
         _("state"), max_length=16, choices=AccountState.choices, default=AccountState.PENDING
@@ -192,8 +207,12 @@ class Account(AbstractBaseUser):
 class SecretariatMembership(models.Model):
     """A secretariat account acts for one school (R8)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="secretariat")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("account")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="secretariat", verbose_name=_("school")
+    )
 
     class Meta:
         verbose_name = _("secretariat membership")

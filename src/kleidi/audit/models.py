@@ -6,8 +6,14 @@ database trigger refuses UPDATE on both SQLite and PostgreSQL.
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def local_time(moment) -> str:
+    """An audit time for people: Europe/Athens (never UTC), in the language's format."""
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    return formats.date_format(local, "DATETIME_FORMAT")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -52,7 +58,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_repr}"
+        """The console's title: the time in Europe/Athens, printed like the time field."""
+        return f"{local_time(self.created_at)} {self.action} {self.target_repr}".strip()
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -16,10 +16,8 @@ MESSAGES = {
         "letters of any language, digits, symbols and spaces are allowed.",
     ),
     "password.too_weak": (
-        "Ο κωδικός μαντεύεται εύκολα: περίπου 10^%(log10)s δοκιμές, ενώ χρειάζονται "
-        "τουλάχιστον 10^%(min_log10)s. Μερικές τυχαίες λέξεις κάνουν ισχυρό κωδικό.",
-        "The password is easy to guess: about 10^%(log10)s guesses, while at least "
-        "10^%(min_log10)s are needed. A few random words make a strong password.",
+        "Ο κωδικός μαντεύεται εύκολα. Μερικές τυχαίες λέξεις κάνουν ισχυρό κωδικό.",
+        "The password is easy to guess. A few random words make a strong password.",
     ),
     "password.common": (
         "Ο κωδικός είναι από τους πιο κοινούς και δοκιμάζεται πρώτος από όσους επιτίθενται.",

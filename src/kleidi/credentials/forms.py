@@ -3,8 +3,10 @@
 import unicodedata
 
 from django import forms
+from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
+from kleidi.credentials.feedback import Advice, advice
 from kleidi.credentials.services.lookup import MAX_EMAIL, MAX_USERNAME
 from kleidi.credentials.validators import Verdict, check_password_policy, has_control_characters
 from kleidi.errors import error
@@ -27,6 +29,34 @@ def normalise_password(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+class ErrorTiedBoundField(BoundField):
+    """A field whose server error stays tied to it, and that takes the focus when first wrong.
+
+    Django names the error (``id_<field>_error``) in ``aria-describedby`` only
+    when the widget describes itself with nothing else; the new password is
+    also described by the policy and the meter, so the error's id goes first
+    beside them. On a form with errors the first invalid field gets
+    ``autofocus`` (and no other field keeps it), so focus lands there with or
+    without JavaScript.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if not self.form.is_bound or not self.form.errors:
+            return attrs
+        own = widget.attrs.get("aria-describedby")
+        if self.errors and own and self.auto_id:
+            attrs["aria-describedby"] = f"{self.auto_id}_error {own}"
+        first = next((name for name in self.form.fields if name in self.form.errors), None)
+        attrs["autofocus"] = self.name == first
+        return attrs
+
+
+class CredentialForm(forms.Form):
+    bound_field_class = ErrorTiedBoundField
+
+
 def username_field(*, autofocus: bool = False) -> forms.CharField:
     """The username as members type it: no capitalisation or spell-check by the phone."""
     attrs = {
@@ -40,7 +70,7 @@ def username_field(*, autofocus: bool = False) -> forms.CharField:
     return forms.CharField(label=_("Username"), widget=forms.TextInput(attrs=attrs))
 
 
-class ForgotPasswordForm(forms.Form):
+class ForgotPasswordForm(CredentialForm):
     username = username_field()
     email = forms.CharField(
         label=_("Email outside NTUA"),
@@ -54,7 +84,7 @@ class ForgotPasswordForm(forms.Form):
         return _checked_text(self.cleaned_data["email"], MAX_EMAIL)
 
 
-class LoginForm(forms.Form):
+class LoginForm(CredentialForm):
     username = username_field(autofocus=True)
     password = forms.CharField(
         label=_("Your password"),
@@ -72,7 +102,7 @@ class LoginForm(forms.Form):
         return normalise_password(value)
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(CredentialForm):
     """New password twice (R25); the policy is the configured validator."""
 
     new_password1 = forms.CharField(
@@ -94,6 +124,7 @@ class SetPasswordForm(forms.Form):
     def __init__(self, account, *args, **kwargs):
         self.account = account
         self.verdict: Verdict | None = None
+        self.advice: Advice | None = None
         super().__init__(*args, **kwargs)
 
     def clean_new_password1(self):
@@ -102,8 +133,10 @@ class SetPasswordForm(forms.Form):
             raise error("password.too_long", max=PASSWORD_FIELD_MAX)
         value = normalise_password(value)
         self.verdict = check_password_policy(value, self.account)
-        if self.verdict.errors:
-            raise forms.ValidationError(list(self.verdict.errors))
+        self.advice = advice(self.verdict)
+        if self.advice is not None:
+            # One reason under the field (issue 12 §8), with the policy's first code.
+            raise forms.ValidationError(self.advice.reason, code=self.verdict.errors[0].code)
         return value
 
     def clean(self):
@@ -115,12 +148,9 @@ class SetPasswordForm(forms.Form):
         return cleaned
 
     @property
-    def feedback_codes(self) -> list[str]:
-        """Advice for a refused password, shown under the field without JavaScript."""
-        if self.verdict is None or self.verdict.acceptable or self.verdict.estimate is None:
-            return []
-        estimate = self.verdict.estimate
-        return list(dict.fromkeys((*estimate.feedback, *estimate.suggestions)))
+    def tips(self) -> list[str]:
+        """The one tip for a refused password, shown under it without JavaScript."""
+        return [self.advice.tip] if self.advice is not None and self.advice.tip else []
 
 
 class ChangePasswordForm(SetPasswordForm):

@@ -140,13 +140,7 @@ class KleidiPasswordValidator:
             if strength.USER_DATA in estimate.feedback:
                 errors.append(error("password.similar"))
             else:
-                errors.append(
-                    error(
-                        "password.too_weak",
-                        log10=int(estimate.log10),
-                        min_log10=self.min_log10,
-                    )
-                )
+                errors.append(error("password.too_weak"))
         return Verdict(tuple(errors), estimate, self.min_log10)
 
     def validate(self, password, user=None):

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kleidi.accounts.models import AccountState
 from kleidi.credentials import ratelimit
-from kleidi.credentials.feedback import describe, level_label
+from kleidi.credentials.feedback import advice, level_label
 from kleidi.credentials.forms import (
     PASSWORD_FIELD_MAX,
     ChangePasswordForm,
@@ -155,7 +155,7 @@ def _password_context(form) -> dict:
     return {
         "form": form,
         "policy_help": " ".join(password_validators_help_texts()),
-        "feedback": [describe(code) for code in form.feedback_codes],
+        "feedback": form.tips,
     }
 
 
@@ -262,9 +262,7 @@ def strength(request):
         password = password[: PASSWORD_FIELD_MAX + 1]
     verdict = check_password_policy(normalise_password(password), _meter_account(request))
     estimate = verdict.estimate
-    feedback = []
-    if estimate is not None and not verdict.acceptable:
-        feedback = list(dict.fromkeys((*estimate.feedback, *estimate.suggestions)))
+    found = advice(verdict)
     return JsonResponse(
         {
             "level": verdict.level,
@@ -273,7 +271,8 @@ def strength(request):
             "guesses": estimate.guesses if estimate else 0,
             "guesses_log10": round(estimate.log10, 1) if estimate else 0,
             "errors": [{"code": e.code, "message": text(e)} for e in verdict.errors],
-            "feedback": [{"code": code, "message": describe(code)} for code in feedback],
+            # One reason and one tip, what the meter shows (issue 12 §8).
+            "feedback": found.as_list() if found else [],
         }
     )
 

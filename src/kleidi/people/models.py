@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from kleidi.language import pick
 from kleidi.text import match_key
 
 
@@ -37,7 +38,12 @@ class School(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} — {self.name_el}"
+        return f"{self.code} — {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: English in the English pages, else Greek."""
+        return pick((self.name_el, self.name_en or self.name_el))
 
 
 class Person(models.Model):
@@ -118,10 +124,17 @@ class AdmissionRoute(models.TextChoices):
 
 
 class Affiliation(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="affiliations")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="affiliations", verbose_name=_("person")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=AffiliationKind.choices)
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, related_name="affiliations", null=True, blank=True
+        School,
+        on_delete=models.PROTECT,
+        related_name="affiliations",
+        null=True,
+        blank=True,
+        verbose_name=_("school"),
     )
     registration_number = models.CharField(_("registration number"), max_length=32, blank=True)
     admission_route = models.CharField(

@@ -1,4 +1,4 @@
-"""Reading sheets for pages: an upload's history (issue 12 §6), the dashboard's recent uploads (§1)."""
+"""Reading sheets for pages: an upload's history (§6) and the dashboard's recent uploads (§1)."""
 
 from django.db.models import Q, QuerySet
 

@@ -2,15 +2,39 @@
  *
  * As the member types the new password, a debounced POST to the strength
  * endpoint asks the server, which applies the same policy as on submit: the
- * meter and the decision never disagree. The confirmation field stays
- * disabled until the server says the password is strong enough. Without
+ * meter and the decision never disagree. The meter shows one reason and
+ * one tip. The confirmation field stays locked (read-only, aria-disabled,
+ * still focusable) until the server says the password is strong enough, and
+ * its hint, a polite live region, says when it opens. A "Show password"
+ * toggle (aria-pressed) shows both new-password fields as text. Without
  * JavaScript (or if the endpoint cannot answer) the form still works and the
- * server checks on submit.
+ * server checks on submit; the server puts the focus on the first invalid
+ * field (autofocus) and ties each error to its field (aria-describedby).
  */
 (function () {
   "use strict";
 
   var DEBOUNCE_MS = 250;
+
+  function setupReveal(form) {
+    var button = form.querySelector("button.reveal");
+    if (!button) {
+      return;
+    }
+    var fields = (button.getAttribute("aria-controls") || "").split(" ")
+      .map(function (id) { return document.getElementById(id); })
+      .filter(function (field) { return field; });
+    function show(visible) {
+      button.setAttribute("aria-pressed", visible ? "true" : "false");
+      fields.forEach(function (field) { field.type = visible ? "text" : "password"; });
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      show(button.getAttribute("aria-pressed") !== "true");
+    });
+    // A password is never submitted from a text field (no form history keeps it).
+    form.addEventListener("submit", function () { show(false); });
+  }
 
   function setup(form) {
     var first = form.querySelector("input[name=new_password1]");
@@ -20,6 +44,8 @@
     var status = document.getElementById("strength-status");
     var list = document.getElementById("strength-feedback");
     var hint = document.getElementById("confirm-hint");
+    var lockedText = hint ? hint.textContent : "";
+    var locked = null;
     if (!first || !second || !csrf || !meter || !status || !list || !window.fetch) {
       return;
     }
@@ -42,14 +68,31 @@
       });
     }
 
+    // Locked, the confirmation stays focusable (and its hint readable): read-only
+    // and aria-disabled rather than disabled. The hint changes only when the state
+    // does, so the live region speaks once per change, not per keystroke.
+    function setLocked(value) {
+      if (value) {
+        second.value = "";
+      }
+      if (locked === value) {
+        return;
+      }
+      locked = value;
+      second.readOnly = value;
+      second.setAttribute("aria-disabled", value ? "true" : "false");
+      if (hint) {
+        hint.textContent = value ? lockedText : hint.getAttribute("data-unlocked");
+      }
+    }
+
     function lock() {
-      second.value = "";
-      second.disabled = true;
+      setLocked(true);
       form.setAttribute("data-acceptable", "false");
     }
 
     function unlock() {
-      second.disabled = false;
+      setLocked(false);
     }
 
     function ask() {
@@ -82,8 +125,7 @@
           if (mine !== sequence) {
             return;
           }
-          var items = data.errors.map(function (e) { return e.message; })
-            .concat(data.feedback.map(function (f) { return f.message; }));
+          var items = data.feedback.map(function (f) { return f.message; });
           show(data.level, data.label, data.acceptable ? "ok" : "bad", items);
           form.setAttribute("data-acceptable", data.acceptable ? "true" : "false");
           if (data.acceptable) {
@@ -99,6 +141,9 @@
           // The server will judge on submit; do not block the member.
           show(0, form.getAttribute("data-unavailable"), "", []);
           unlock();
+          if (hint) {
+            hint.textContent = "";
+          }
         });
     }
 
@@ -121,5 +166,8 @@
     }
   }
 
-  document.querySelectorAll("form[data-strength-url]").forEach(setup);
+  document.querySelectorAll("form[data-strength-url]").forEach(function (form) {
+    setupReveal(form);
+    setup(form);
+  });
 })();
