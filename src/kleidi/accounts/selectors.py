@@ -150,6 +150,8 @@ def pending_over(accounts: QuerySet[Account], days: int, now: dt.datetime):
 
 def pending_over_count(schools: QuerySet[School] | None, days: int, now: dt.datetime) -> int:
     return pending_over(in_scope(schools), days, now).count()
+
+
 def staff_accounts() -> QuerySet[Account]:
     """Every account with a staff role, its person and its schools (the console's Staff page)."""
     return (
