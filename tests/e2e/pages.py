@@ -67,11 +67,26 @@ PAGES = [
     Target("sheets", "/sheets/", user="grammateiael"),
     Target("sheet-errors", "/sheets/{invalid_upload}/", user="grammateiael"),
     Target("sheet-progress", "/sheets/{queued_upload}/progress/", user="grammateiael"),
+    Target("sheet-valid", "/sheets/{valid_upload}/", user="grammateiael"),
+    Target("sheet-confirm", "/sheets/{valid_upload}/apply/", user="grammateiael"),
+    Target("sheet-applied", "/sheets/{applied_upload}/", user="grammateiael"),
     Target("console-secretariat", "/console/", user="grammateiael"),
     # The helpdesk
     Target("console", "/console/", user="helpdesk"),
     Target("console-accounts", "/console/accounts/account/", user="helpdesk"),
     Target("console-account", "/console/accounts/account/{account}/change/", user="helpdesk"),
+    Target(
+        "console-account-pending",
+        "/console/accounts/account/{pending_account}/change/",
+        user="helpdesk",
+    ),
+    Target(
+        "console-account-secretariat",
+        "/console/accounts/account/{account}/change/",
+        user="grammateiael",
+    ),
+    Target("console-retire", "/console/accounts/account/{account}/retire/", user="helpdesk"),
+    Target("console-staff", "/console/accounts/account/staff/", user="helpdesk"),
     Target("console-memberships", "/console/accounts/secretariatmembership/", user="helpdesk"),
     Target("console-people", "/console/people/person/", user="helpdesk"),
     Target("console-person", "/console/people/person/{person}/change/", user="helpdesk"),
@@ -84,6 +99,7 @@ PAGES = [
         "/console/notifications/outboxmessage/{message}/change/",
         user="helpdesk",
     ),
+    Target("console-registry-runs", "/console/registry/registryrun/", user="helpdesk"),
     Target("console-review", "/console/review/reviewitem/", user="helpdesk"),
     Target(
         "console-review-item",
@@ -161,6 +177,9 @@ class Site:
         settings.SHEET_TASK_THRESHOLD_ROWS = 1
         queued = upload([person_row(4), person_row(5)], "dpms-clean.xlsx")
         assert request_apply(queued, actor=secretariat) is None
+        valid = upload([person_row(7), person_row(8)], "dpms-ready.xlsx")
+        applied = upload([person_row(9)], "dpms-one.xlsx")
+        assert request_apply(applied, actor=secretariat).ok
 
         create_person(
             {"surname": "Θεοχάρη", "given_name": "Ελένη", "external_email": "e.old@example.com"},
@@ -185,7 +204,10 @@ class Site:
         self.fields = {
             "invalid_upload": invalid.pk,
             "queued_upload": queued.pk,
+            "valid_upload": valid.pk,
+            "applied_upload": applied.pk,
             "account": member.pk,
+            "pending_account": Account.objects.get(username="el24001").pk,
             "person": member.person_id,
             "event": AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first(),
             "message": OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first(),
