@@ -165,10 +165,8 @@ def test_admin_school_scoping_for_secretariat(client, account):
 def test_admin_disable_action_goes_through_account_service(client, account):
     client.force_login(account("helpdesk"))
     target = account("salexiou")
-    response = client.post(
-        "/console/accounts/account/",
-        {"action": "disable", "_selected_action": [target.pk]},
-    )
+    # Issue 12 §2: the account page's disable (with its reason), no longer a bulk action.
+    response = client.post(f"/console/accounts/account/{target.pk}/disable/", {"reason": "test"})
     assert response.status_code == 302
     target.refresh_from_db()
     assert target.state == AccountState.DISABLED
