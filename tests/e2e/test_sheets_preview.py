@@ -95,6 +95,8 @@ def test_i12_apply_via_the_confirmation(
     sign_in(page, live_server, "grammateiael")
     sheet = tmp_path / "dpms-2027.xlsx"
     sheet.write_bytes(xlsx(table([person_row(1), person_row(2)])))
+    page.goto(f"{live_server.url}/sheets/")
+    assert page_width(page) <= PHONE["width"]
     upload(page, live_server, sheet)
     assert page.locator("#error-list").count() == 0
     page.click("#apply")
