@@ -55,3 +55,16 @@ def page(browser, live_server, settings):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def site(transactional_db, demo, settings):
+    """tests/e2e/pages.py's data: the demo, an upload with errors, one queued, a review item."""
+    from django.core.cache import cache
+
+    from tests.e2e.pages import Site
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield Site(settings)
+    cache.clear()

@@ -74,8 +74,9 @@ def demo_mailbox(request):
     """
     if not settings.DEMO_MODE:
         raise Http404
-    messages = [
+    mails = [
         (message, linkseal.unseal(message.body_text))
         for message in OutboxMessage.objects.all()[:100]
     ]
-    return render(request, "portal/demo_mailbox.html", {"messages": messages})
+    # Not "messages": that name is the messages framework's, which base.html shows.
+    return render(request, "portal/demo_mailbox.html", {"mails": mails})
