@@ -8,12 +8,15 @@ from django.db import connection
 from kleidi.accounts.models import Account, AccountState
 from kleidi.accounts.services import end_of_day
 from kleidi.audit.models import AuditEvent
+from kleidi.errors import message
 from kleidi.notifications.models import OutboxMessage
 from kleidi.people.models import Affiliation, Person
 from kleidi.sheets import apply as apply_module
+from kleidi.sheets import claims, runs
 from kleidi.sheets.apply import apply_table
-from kleidi.sheets.models import SheetState
+from kleidi.sheets.models import SheetState, SheetUpload
 from kleidi.sheets.reader import read_sheet
+from kleidi.sheets.runs import refusal
 from kleidi.sheets.services import apply_upload, request_apply, upload_sheet
 from tests.sheets.factories import person_row, table, xlsx
 
@@ -205,6 +208,166 @@ def test_r19_large_sheet_runs_as_a_task_and_mails_the_uploader(
     done = OutboxMessage.objects.get(template="sheet_done")
     assert done.to == "grammateia@example.com"
     assert str(upload.pk) in done.body_text
+
+
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "mail", "sheets"],
+    }
+}
+
+
+def _applied_large_sheet(school, actor, settings, capture):
+    """A sheet over the task threshold (lowered), applied through the queue; and a copy
+    of it loaded before that apply, as a second tab or a second click holds it."""
+    settings.SHEET_TASK_THRESHOLD_ROWS = 1
+    settings.TASKS = IMMEDIATE_TASKS
+    upload = upload_sheet(
+        content=xlsx(table([person_row(1), person_row(2), person_row(3)])),
+        filename="big.xlsx",
+        school=school,
+        kind="postgraduate",
+        actor=actor,
+    )
+    before_the_click = SheetUpload.objects.get(pk=upload.pk)
+    with capture(execute=True):
+        assert request_apply(upload, actor=actor) is None
+    upload.refresh_from_db()
+    assert upload.state == SheetState.APPLIED
+    assert before_the_click.state == SheetState.VALID
+    return upload, before_the_click
+
+
+def test_i12_s6_a_large_sheet_applied_meanwhile_is_a_repeat_not_running(
+    school_el, secretariat, settings, django_capture_on_commit_callbacks
+):
+    """Review finding 4: the state is read under the row lock, not from the copy loaded
+    before the click: a large applied sheet takes the repeat path, like a small one."""
+    upload, stale = _applied_large_sheet(
+        school_el, secretariat, settings, django_capture_on_commit_callbacks
+    )
+    before = snapshot()
+    events = AuditEvent.objects.filter(target_id=str(upload.pk))
+    queued = events.filter(action="sheet.apply_queued").count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = request_apply(stale, actor=secretariat)
+    assert result is not None, "queued again"
+    assert result.errors == []
+    assert result.repeat_of == {
+        "applied_at": upload.applied_at.isoformat(),
+        "applied_by": secretariat.username,
+        "changes": 3,
+    }
+    assert events.filter(action="sheet.apply_repeated").count() == 1
+    assert events.filter(action="sheet.apply_queued").count() == queued
+    assert callbacks == []  # no task enqueued
+    assert snapshot() == before
+    upload.refresh_from_db()
+    assert (upload.state, upload.changes) == (SheetState.APPLIED, 3)
+
+
+def test_i12_s6_a_finished_upload_is_never_refused_as_running(
+    school_el, secretariat, settings, django_capture_on_commit_callbacks
+):
+    """Review finding 4: the worker's call on an applied upload (a re-run task) is refused
+    as applied already, not as "being applied"; in both languages."""
+    upload, _ = _applied_large_sheet(
+        school_el, secretariat, settings, django_capture_on_commit_callbacks
+    )
+    result = apply_upload(upload, actor=secretariat, queued=True)
+    assert [e["code"] for e in result.errors] == ["sheet.already_applied"]
+    assert [e["code"] for e in refusal(upload).errors] == ["sheet.already_applied"]
+    assert "έχει ήδη εφαρμοστεί" in message("sheet.already_applied", language="el")
+    assert "already been applied" in message("sheet.already_applied", language="en")
+    assert not AuditEvent.objects.filter(
+        target_id=str(upload.pk), action="sheet.apply_repeated"
+    ).exists()
+
+
+class ReleaseCounter:
+    """Counts the upload lock's releases, each passed on to the real one."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        self.real = claims.release_lock
+        monkeypatch.setattr(claims, "release_lock", self)
+
+    def __call__(self, upload_id):
+        self.calls += 1
+        self.real(upload_id)
+
+
+def test_r19_a_repeat_whose_audit_fails_gives_the_lock_back_once(
+    school_el, secretariat, monkeypatch
+):
+    """Review finding 10: the upload's lock is given back in one place, also when
+    recording the repeat fails (it was given back before the repeat, then again)."""
+    upload = upload_sheet(
+        content=xlsx(table([person_row(1)])),
+        filename="a.xlsx",
+        school=school_el,
+        kind="postgraduate",
+        actor=secretariat,
+    )
+    assert apply_upload(upload, actor=secretariat).ok
+    real_record = runs.record
+
+    def failing(action, **kwargs):
+        if action == "sheet.apply_repeated":
+            raise RuntimeError("injected failure")
+        return real_record(action, **kwargs)
+
+    monkeypatch.setattr(runs, "record", failing)
+    releases = ReleaseCounter(monkeypatch)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        apply_upload(upload, actor=secretariat)
+    assert releases.calls == 1
+    monkeypatch.setattr(runs, "record", real_record)
+    assert apply_upload(upload, actor=secretariat).repeat_of is not None
+    assert releases.calls == 2
+    if connection.vendor == "postgresql":
+        assert not claims.lock_held(upload.pk)
+
+
+def test_r19_every_way_out_of_a_claim_gives_the_lock_back_once(school_el, secretariat, monkeypatch):
+    """Review finding 10: an apply, a refusal and a failed claim each release the lock once
+    (PostgreSQL: and nobody holds it afterwards)."""
+    upload = upload_sheet(
+        content=xlsx(table([person_row(1)])),
+        filename="a.xlsx",
+        school=school_el,
+        kind="postgraduate",
+        actor=secretariat,
+    )
+    releases = ReleaseCounter(monkeypatch)
+    assert apply_upload(upload, actor=secretariat).ok
+    assert releases.calls == 1
+    assert apply_upload(upload, actor=secretariat, queued=True).errors
+    assert releases.calls == 2
+    other = upload_sheet(
+        content=xlsx(table([person_row(2)])),
+        filename="b.xlsx",
+        school=school_el,
+        kind="postgraduate",
+        actor=secretariat,
+    )
+    real_record = runs.record
+
+    def failing(action, **kwargs):
+        if action == "sheet.apply_started":
+            raise RuntimeError("injected failure")
+        return real_record(action, **kwargs)
+
+    monkeypatch.setattr(runs, "record", failing)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        apply_upload(other, actor=secretariat)
+    assert releases.calls == 3
+    other.refresh_from_db()
+    assert other.state == SheetState.VALID  # the claim was rolled back with its event
+    if connection.vendor == "postgresql":
+        assert not claims.lock_held(upload.pk)
+        assert not claims.lock_held(other.pk)
 
 
 @pytest.mark.django_db(transaction=True)

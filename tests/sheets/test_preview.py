@@ -200,6 +200,46 @@ def test_i12_summary_before_apply_counts_creations_reactivations_and_welcomes(
     assert sheet.state == SheetState.VALID
 
 
+def test_i12_what_was_done_reads_in_the_past_tense_once_applied(secretariat, school_el):
+    """Review finding 7: the applied sheet's "What was done" says what was done, not
+    what applying will do ("2 accounts to create")."""
+    reactivated = person_row(
+        1,
+        username="kbakogianni",
+        surname="Μπακογιάννη",
+        given_name="Αικατερίνη",
+        father_name="Κωνσταντίνος",
+        mother_name="Ελένη",
+        external_email="katerina.bakogianni@example.com",
+        registration_number="03800077",
+    )
+    data = xlsx(table([reactivated, person_row(2), person_row(3)]))
+    client = signed_in(secretariat)
+    sheet = upload(client, school_el, "phd", data)
+    before = detail(client, sheet)
+    assert '<li id="plan-create">2 λογαριασμοί προς δημιουργία</li>' in before
+    client.post(apply_url(sheet), {"confirm": "1"})
+    sheet.refresh_from_db()
+    assert sheet.state == SheetState.APPLIED
+    greek = detail(client, sheet)
+    done = greek[greek.index('id="plan"') : greek.index("</ul>", greek.index('id="plan"'))]
+    assert "Τι έγινε" in greek
+    assert '<li id="plan-create">2 λογαριασμοί δημιουργήθηκαν</li>' in done
+    assert '<li id="plan-reactivate">1 λογαριασμός επανενεργοποιήθηκε</li>' in done
+    assert '<li id="plan-welcome">3 μηνύματα καλωσορίσματος μπήκαν στην ουρά αποστολής' in done
+    assert "προς " not in done
+    english = detail(signed_in(secretariat, "en"), sheet)
+    done = english[english.index('id="plan"') : english.index("</ul>", english.index('id="plan"'))]
+    assert "2 accounts created" in done and "1 account reactivated" in done
+    assert "3 welcome messages queued for sending" in done
+    assert " to create" not in done and " to reactivate" not in done
+    # The same sheet uploaded again: every row already done, in the past tense once applied.
+    again = upload(client, school_el, "phd", data)
+    assert "3 γραμμές είναι ήδη όπως λέει το φύλλο (τίποτα προς αλλαγή)" in detail(client, again)
+    client.post(apply_url(again), {"confirm": "1"})
+    assert "3 γραμμές ήταν ήδη όπως λέει το φύλλο (δεν άλλαξε τίποτα)" in detail(client, again)
+
+
 def test_i12_an_unconfirmed_post_applies_nothing(secretariat, school_el):
     client = signed_in(secretariat)
     sheet = upload(client, school_el, "postgraduate", xlsx(table([person_row(1)])))

@@ -72,6 +72,12 @@ MESSAGES = {
         "Το φύλλο εφαρμόζεται ήδη αυτή τη στιγμή· περιμένετε να ολοκληρωθεί.",
         "The sheet is already being applied; wait for it to finish.",
     ),
+    "sheet.already_applied": (
+        "Το φύλλο έχει ήδη εφαρμοστεί· η εγγραφή του και το αρχείο αποτελεσμάτων μένουν ως "
+        "είχαν. Για να εφαρμόσετε αλλαγές που έγιναν από τότε, ανεβάστε το ξανά.",
+        "The sheet has already been applied; its record and results file stay as they were. "
+        "To apply changes made since, upload it again.",
+    ),
     "row.duplicate": (
         "Η τιμή «%(value)s» εμφανίζεται σε περισσότερες γραμμές του φύλλου (%(rows)s).",
         "The value “%(value)s” appears in more than one row of the sheet (%(rows)s).",

@@ -194,6 +194,10 @@ def _claim(upload: SheetUpload, states, actor, client_ip, *, repeat: bool = Fals
     itself is written under the upload's row lock (SELECT ... FOR UPDATE), so a
     double click or two tabs claim one after the other: exactly one applies.
     `repeat`: an upload found applied gives `repeat`'s Result (nothing is done).
+
+    The lock is given back in one place, the `finally` below, on every way out
+    but a claim (apply_upload releases that one when the apply ends): a lock
+    given back twice would be a warning at best, and another holder's at worst.
     """
     if not claims.take_lock(upload.pk):
         return None
@@ -205,9 +209,9 @@ def _claim(upload: SheetUpload, states, actor, client_ip, *, repeat: bool = Fals
                 upload.pk, current["apply_claim"]
             )
             if not dead or not interrupt(upload, current["apply_claim"]):
-                claims.release_lock(upload.pk)
                 return None
         claim = claims.new_claim()
+        updated = 0
         with transaction.atomic():
             row = (
                 SheetUpload.objects.select_for_update()
@@ -216,10 +220,9 @@ def _claim(upload: SheetUpload, states, actor, client_ip, *, repeat: bool = Fals
                 .get()
             )
             if repeat and row["state"] == SheetState.APPLIED:
-                claims.release_lock(upload.pk)
                 return _repeat(upload, actor, client_ip)
             if row["state"] in states and not row["error_count"]:
-                claimed = SheetUpload.objects.filter(pk=upload.pk).update(
+                updated = SheetUpload.objects.filter(pk=upload.pk).update(
                     state=SheetState.APPLYING,
                     apply_attempt=claim["attempt"],
                     apply_claim=claim,
@@ -234,11 +237,12 @@ def _claim(upload: SheetUpload, states, actor, client_ip, *, repeat: bool = Fals
                     school=upload.school,
                     details=_claim_details(claim),
                 )
-    except BaseException:
-        claims.release_lock(upload.pk)
-        raise
+        # Committed: only now is the claim this apply's, and the lock apply_upload's to give back.
+        claimed = bool(updated)
+    finally:
+        if not claimed:
+            claims.release_lock(upload.pk)
     if not claimed:
-        claims.release_lock(upload.pk)
         return None
     upload.state = SheetState.APPLYING
     upload.apply_attempt = claim["attempt"]
@@ -282,10 +286,16 @@ def _claim_details(claim: dict) -> dict:
 
 
 def refusal(upload: SheetUpload) -> Result:
-    """Why an apply did not start: another one is running, or the sheet is not applicable."""
+    """Why an apply did not start: the sheet has errors, it was applied already (a
+    finished upload is never "running"), or another apply is running or claiming it."""
     upload.refresh_from_db(fields=["state", "error_count"])
     result = Result(kind=upload.kind, rows=upload.rows)
-    code = "sheet.not_clean" if upload.error_count else "sheet.apply_running"
+    if upload.error_count:
+        code = "sheet.not_clean"
+    elif upload.state == SheetState.APPLIED:
+        code = "sheet.already_applied"
+    else:
+        code = "sheet.apply_running"
     result.errors.append(error_entry(None, None, code))
     return result
 

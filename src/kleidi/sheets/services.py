@@ -190,37 +190,58 @@ def recover_stale_uploads() -> list[SheetUpload]:
 
 
 def request_apply(upload: SheetUpload, *, actor, client_ip=None) -> Result | None:
-    """Apply now, or queue a task for a large sheet (returns None when queued)."""
+    """Apply now, or queue a task for a large sheet (returns None when queued).
+
+    `upload` may have been loaded before the click: the state that decides is
+    read again under the row's lock (issue 12 §6), so a large sheet applied
+    meanwhile (another tab, a second click) takes the repeat path
+    (`sheet.apply_repeated`, nothing done), not the queue.
+    """
     check_scope(actor, upload.school)
     recover_stale(upload)
     if upload.is_running:
         # Refused before any write: on SQLite a running apply holds the write lock.
         return refusal(upload)
-    if upload.rows <= settings.SHEET_TASK_THRESHOLD_ROWS or upload.state == SheetState.APPLIED:
-        # An applied upload is not applied again, whatever its size (runs.apply_upload).
+    if upload.rows <= settings.SHEET_TASK_THRESHOLD_ROWS:
+        # runs.apply_upload reads the state under the row lock itself.
         return apply_upload(upload, actor=actor, client_ip=client_ip)
     with transaction.atomic():
-        queued = SheetUpload.objects.filter(
-            pk=upload.pk, state__in=APPLICABLE, error_count=0
-        ).update(state=SheetState.QUEUED, progress_done=0, progress_total=upload.rows, task_id="")
-        if not queued:
-            return refusal(upload)
-        upload.state = SheetState.QUEUED
-        upload.progress_done = 0
-        upload.progress_total = upload.rows
-        record(
-            "sheet.apply_queued",
-            actor=actor,
-            client_ip=client_ip,
-            target=upload,
-            school=upload.school,
+        current = (
+            SheetUpload.objects.select_for_update()
+            .filter(pk=upload.pk)
+            .values("state", "error_count")
+            .get()
+        )
+        if current["state"] != SheetState.APPLIED:
+            return _queue(upload, current, actor=actor, client_ip=client_ip)
+    # An applied upload is not applied again, whatever its size: apply_upload's
+    # repeat path records the attempt and changes nothing (runs._repeat).
+    return apply_upload(upload, actor=actor, client_ip=client_ip)
+
+
+def _queue(upload: SheetUpload, current: dict, *, actor, client_ip) -> Result | None:
+    """Within request_apply's transaction, the row locked: queue the task (None), or refuse."""
+    if current["state"] not in APPLICABLE or current["error_count"]:
+        return refusal(upload)
+    SheetUpload.objects.filter(pk=upload.pk).update(
+        state=SheetState.QUEUED, progress_done=0, progress_total=upload.rows, task_id=""
+    )
+    upload.state = SheetState.QUEUED
+    upload.progress_done = 0
+    upload.progress_total = upload.rows
+    record(
+        "sheet.apply_queued",
+        actor=actor,
+        client_ip=client_ip,
+        target=upload,
+        school=upload.school,
+    )
+
+    def enqueue():
+        task_result = apply_sheet.enqueue(str(upload.pk), actor.pk, client_ip)
+        SheetUpload.objects.filter(pk=upload.pk).update(
+            task_id=str(task_result.id)[: SheetUpload._meta.get_field("task_id").max_length]
         )
 
-        def enqueue():
-            task_result = apply_sheet.enqueue(str(upload.pk), actor.pk, client_ip)
-            SheetUpload.objects.filter(pk=upload.pk).update(
-                task_id=str(task_result.id)[: SheetUpload._meta.get_field("task_id").max_length]
-            )
-
-        transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue)
     return None
