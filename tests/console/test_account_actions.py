@@ -173,3 +173,30 @@ def test_i12_a_double_click_disables_and_retires_once(operator, account):
     for _ in range(2):
         assert operator.post(act(member, "retire"), form).status_code == 302
     assert len(events("account.retired", member)) == 1
+
+
+def test_i12_a_double_click_on_enable_enables_once_with_no_error(operator, account):
+    member = account("gpapadopoulos")
+    operator.post(act(member, "disable"), {"reason": "phishing"})
+    for _ in range(2):
+        response = operator.post(act(member, "enable"), {"reason": "found it"}, follow=True)
+        html = response.content.decode()
+        assert "ενεργοποιήθηκε ξανά" in html
+        assert "δεν μπορεί να περάσει" not in html
+    assert len(events("account.enabled", member)) == 1
+    member.refresh_from_db()
+    assert member.state == AccountState.ACTIVE
+
+
+def test_i12_the_operators_own_page_has_no_disable_nor_retire(operator, helpdesk):
+    html = operator.get(page(helpdesk)).content.decode()
+    assert 'id="own-account"' in html
+    assert 'id="disable-form"' not in html and 'id="retire-link"' not in html
+    response = operator.post(act(helpdesk, "disable"), {"reason": "oops"}, follow=True)
+    assert "τον δικό σας λογαριασμό" in response.content.decode()
+    form = {"reason": "oops", "confirm_username": helpdesk.username}
+    response = operator.post(act(helpdesk, "retire"), form)
+    assert "τον δικό σας λογαριασμό" in response.content.decode()
+    helpdesk.refresh_from_db()
+    assert helpdesk.state == AccountState.ACTIVE
+    assert not events("account.disabled", helpdesk) and not events("account.retired", helpdesk)

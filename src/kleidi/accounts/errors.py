@@ -77,6 +77,11 @@ MESSAGES = {
         "Για επιβεβαίωση πληκτρολογήστε ακριβώς το όνομα χρήστη «%(username)s».",
         "To confirm, type the username “%(username)s” exactly.",
     ),
+    "account.self": (
+        "Δεν μπορείτε να απενεργοποιήσετε ή να καταργήσετε τον δικό σας λογαριασμό· ζητήστε "
+        "το από άλλον χειριστή.",
+        "You cannot disable or retire your own account; ask another operator.",
+    ),
     "membership.exists": (
         "Ο λογαριασμός «%(username)s» είναι ήδη γραμματεία της σχολής «%(school)s».",
         "Account “%(username)s” is already a secretariat of school “%(school)s”.",

@@ -160,7 +160,11 @@ class AccountAdmin(SchoolScopedAdmin):
             context["directory"] = directory.account_status(obj)
             context["directory_label"] = STATE_LABELS[context["directory"].state]
             context["can_push"] = settings.LDAP_ENABLED and self._may_push(request)
-            context.update(_actions_context(obj, may_act=self._may_push(request)))
+            context.update(
+                _actions_context(
+                    obj, may_act=self._may_push(request), own=obj.pk == request.user.pk
+                )
+            )
             context["timeline"] = timeline(obj)
         context.update(show_save=False, show_save_and_continue=False, show_delete=False)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -327,15 +331,19 @@ def _link_message(outcome) -> str:
     return gettext("A password reset link was sent to %(to)s.") % params
 
 
-def _actions_context(account: Account, *, may_act: bool) -> dict:
-    """Which of the page's forms to show: only those the account's state allows."""
+def _actions_context(account: Account, *, may_act: bool, own: bool = False) -> dict:
+    """Which of the page's forms to show: only those the account's state allows.
+
+    On the operator's own page there is no disable nor retire (`account.self`).
+    """
     state = account.effective_state
     link_purpose = PURPOSE_BY_STATE.get(state)
     return {
         "may_act": may_act,
-        "can_disable": state != AccountState.DISABLED and state != AccountState.RETIRED,
+        "own": own,
+        "can_disable": not own and state not in (AccountState.DISABLED, AccountState.RETIRED),
         "can_enable": account.state == AccountState.DISABLED,
-        "can_retire": state != AccountState.RETIRED,
+        "can_retire": not own and state != AccountState.RETIRED,
         "link_purpose": link_purpose.value if link_purpose else "",
         "link_to": mask_email(account.email) if account.email else "",
         "reason_chars": services.REASON_CHARS,

@@ -28,7 +28,7 @@ from django.db import transaction
 from kleidi.accounts.models import Account, AccountKind, AccountState, StaffRole
 from kleidi.accounts.services.creation import create_account
 from kleidi.accounts.services.memberships import add_membership, remove_membership
-from kleidi.accounts.services.transitions import locked
+from kleidi.accounts.services.transitions import locked, locked_keeping_an_operator
 from kleidi.audit.services import record
 from kleidi.errors import error
 from kleidi.people.models import School
@@ -124,12 +124,25 @@ def _drop_memberships(account: Account, *, actor, client_ip) -> None:
         remove_membership(membership, actor=actor, client_ip=client_ip)
 
 
+def _locked_for(account: Account, role: str, *, actor) -> Account:
+    """The row locked; demoting an operator is checked as revoke_role checks it."""
+
+    def demotes(row: Account) -> bool:
+        return row.role == StaffRole.HELPDESK and role != StaffRole.HELPDESK
+
+    if not demotes(account):
+        account = locked(account)
+        if not demotes(account):  # the row, read under its lock
+            return account
+    return locked_keeping_an_operator(account, actor=actor, self_code="staff.self")
+
+
 @transaction.atomic
 def grant_role(account: Account, role: str, *, actor=None, client_ip=None) -> Account:
     """Give a staff-kind account `role`; audited as `staff.role_granted` with the role before."""
     if role not in ROLES:
         raise error("staff.role_invalid", value=role)
-    account = locked(account)
+    account = _locked_for(account, role, actor=actor)
     _check_staff_account(account)
     if account.role == role:
         raise error("staff.role_exists", username=account.username, role=role)
@@ -156,21 +169,12 @@ def make_helpdesk(account: Account, *, actor=None, client_ip=None) -> Account:
 @transaction.atomic
 def revoke_role(account: Account, *, actor=None, client_ip=None) -> Account:
     """The account keeps signing in to the portal, but no longer to the console; audited."""
-    account = locked(account)
     if not account.role:
         raise error("staff.no_role", username=account.username)
-    if actor is not None and actor.pk == account.pk:
-        raise error("staff.self", username=account.username)
-    if account.role == StaffRole.HELPDESK:
-        # Lock every operator's row, so two operators revoking each other cannot both win.
-        operators = list(
-            Account.objects.select_for_update()
-            .filter(role=StaffRole.HELPDESK, state=AccountState.ACTIVE)
-            .exclude(pk=account.pk)
-            .values_list("pk", flat=True)
-        )
-        if not operators:
-            raise error("staff.last_helpdesk", username=account.username)
+    # Operators' rows locked, so two operators revoking each other cannot both win.
+    account = locked_keeping_an_operator(account, actor=actor, self_code="staff.self")
+    if not account.role:
+        raise error("staff.no_role", username=account.username)
     before = account.role
     _drop_memberships(account, actor=actor, client_ip=client_ip)
     account.role = StaffRole.NONE
