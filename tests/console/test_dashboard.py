@@ -298,7 +298,7 @@ def test_i12_charts_scale_escape_and_carry_no_inline_style():
 
 
 def test_r14_i12_an_end_date_of_31_december_is_a_december_expiry(client, demo, account):
-    """R14 stores end date D as D+1 00:00: the bar is the month of D, and the list it opens agrees."""
+    """R14 stores end date D as D+1 00:00: the bar is the month of D, as is the list it opens."""
     from kleidi.accounts.services.transitions import end_of_day
 
     local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
