@@ -200,3 +200,27 @@ def test_i12_the_operators_own_page_has_no_disable_nor_retire(operator, helpdesk
     helpdesk.refresh_from_db()
     assert helpdesk.state == AccountState.ACTIVE
     assert not events("account.disabled", helpdesk) and not events("account.retired", helpdesk)
+
+
+def test_r2_i12_the_timeline_has_the_persons_events_too(operator, account, helpdesk):
+    """A new external email is audited against the Person; the account's timeline shows it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kleidi.console.accounts import timeline
+    from kleidi.people.services import update_person
+
+    member = account("gpapadopoulos")
+    update_person(member.person, {"external_email": "new@example.org"}, actor=helpdesk)
+    operator.post(act(member, "disable"), {"reason": "phishing"})
+    html = operator.get(page(member)).content.decode()
+    assert 'data-action="data.changed"' in html and 'data-action="account.disabled"' in html
+    assert "email εκτός ΕΜΠ" in html and "new@example.org" not in html
+    with CaptureQueriesContext(connection) as queries:
+        rows = timeline(member)
+    assert len(queries) == 1
+    assert [r["event"].action for r in rows][:2] == ["account.disabled", "data.changed"]
+    # Another person's change is not on this account's timeline.
+    other = account("salexiou")
+    update_person(other.person, {"external_email": "other@example.org"}, actor=helpdesk)
+    assert sum(r["event"].action == "data.changed" for r in timeline(member)) == 1
