@@ -229,3 +229,43 @@ def test_i12_two_operators_disabling_each_other_at_once_leave_one_on_postgresql(
         Account.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)
     )
     assert states == {AccountState.ACTIVE, AccountState.DISABLED}
+
+
+@pytest.mark.parametrize("language", ["el", "en"])
+def test_i12_staff_refusals_name_fields_and_roles_in_the_readers_language(
+    helpdesk, school_el, language
+):
+    from django.utils import translation
+
+    with translation.override("en" if language == "el" else "el"):  # raised in the other one
+        with pytest.raises(ValidationError) as empty:
+            services.create_secretariat(
+                username="newsecretary",
+                surname=" ",
+                given_name="Γραμματεία",
+                email="new.secretary@example.com",
+                schools=[school_el],
+                actor=helpdesk,
+            )
+        with pytest.raises(ValidationError) as too_long:
+            services.create_secretariat(
+                username="newsecretary",
+                surname="Νέα",
+                given_name="Γ" * 101,
+                email="new.secretary@example.com",
+                schools=[school_el],
+                actor=helpdesk,
+            )
+        with pytest.raises(ValidationError) as exists:
+            services.make_helpdesk(helpdesk, actor=None)
+    assert empty.value.params["field"] == "surname"  # the machine name stays, for the CLI's JSON
+    with translation.override(language):
+        texts = [" ".join(e.value.messages) for e in (empty, too_long, exists)]
+    if language == "el":
+        assert texts[0] == "Το πεδίο «επώνυμο» είναι υποχρεωτικό."
+        assert texts[1].startswith("Το πεδίο «όνομα» μπορεί")
+        assert texts[2].endswith("έχει ήδη τον ρόλο «χειριστής helpdesk».")
+    else:
+        assert texts[0] == "The field “surname” is required."
+        assert texts[1].startswith("The field “given name” may")
+        assert texts[2].endswith("already has the role “helpdesk operator”.")

@@ -31,7 +31,7 @@ from kleidi.accounts.services.memberships import add_membership, remove_membersh
 from kleidi.accounts.services.transitions import locked, locked_keeping_an_operator
 from kleidi.audit.services import record
 from kleidi.errors import error
-from kleidi.people.models import School
+from kleidi.people.models import Person, School
 from kleidi.people.services import create_person
 from kleidi.people.validation import clean_external_email
 
@@ -40,11 +40,13 @@ NAME_CHARS = 100
 
 
 def _name(value: str, field: str) -> str:
+    """`field` stays the machine name (the CLI's JSON); `label` is the lazy, translated one."""
     value = unicodedata.normalize("NFC", " ".join((value or "").split()))
+    label = Person._meta.get_field(field).verbose_name
     if not value:
-        raise error("staff.name_required", field=field)
+        raise error("staff.name_required", field=field, label=label)
     if len(value) > NAME_CHARS:
-        raise error("staff.name_too_long", field=field, max=NAME_CHARS)
+        raise error("staff.name_too_long", field=field, label=label, max=NAME_CHARS)
     return value
 
 
@@ -145,7 +147,9 @@ def grant_role(account: Account, role: str, *, actor=None, client_ip=None) -> Ac
     account = _locked_for(account, role, actor=actor)
     _check_staff_account(account)
     if account.role == role:
-        raise error("staff.role_exists", username=account.username, role=role)
+        raise error(
+            "staff.role_exists", username=account.username, role=role, label=StaffRole(role).label
+        )
     before = account.role
     if before == StaffRole.SECRETARIAT:
         _drop_memberships(account, actor=actor, client_ip=client_ip)
