@@ -185,13 +185,11 @@ def test_r22_every_transition_audited(demo, account):
     ]
 
 
-def test_r22_invalid_transition_refused_and_nothing_written(demo, account):
+def test_r22_enabling_a_usable_account_writes_nothing(demo, account):
+    """Issue 12 §2 (a double click on Enable): already usable, so nothing changes, no error."""
     target = account("salexiou")
     before = AuditEvent.objects.count()
-    with pytest.raises(ValidationError) as excinfo:
-        services.enable_account(target, actor=account("helpdesk"))
-    assert codes(excinfo) == ["account.transition"]
-    assert english(excinfo) == ["Account “salexiou” cannot go from “active” to “active”."]
+    assert services.enable_account(target, actor=account("helpdesk")).state == "active"
     assert AuditEvent.objects.count() == before
     assert Account.objects.get(pk=target.pk).state == AccountState.ACTIVE
 

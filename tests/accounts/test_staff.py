@@ -1,7 +1,10 @@
 """Issue 12 §3: staff administration as services, each audited, each refusal coded."""
 
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from kleidi.accounts import services
 from kleidi.accounts.models import Account, AccountState, SecretariatMembership, StaffRole
@@ -155,3 +158,114 @@ def test_i12_the_demo_secretariat_role_is_in_its_created_event(account):
     secretariat = account("grammateiael")
     created = AuditEvent.objects.get(action="account.created", target_id=str(secretariat.pk))
     assert created.details["role"] == "secretariat"
+
+
+def test_i12_nobody_disables_or_retires_their_own_account_nor_the_last_helpdesk(helpdesk):
+    for service in (services.disable_account, services.retire_account):
+        with pytest.raises(ValidationError) as excinfo:
+            service(helpdesk, actor=helpdesk, reason="by mistake")
+        assert code(excinfo) == "account.self"
+        with pytest.raises(ValidationError) as excinfo:
+            service(helpdesk, actor=None)
+        assert code(excinfo) == "staff.last_helpdesk"
+    assert Account.objects.get(pk=helpdesk.pk).state == AccountState.ACTIVE
+
+
+def test_i12_another_operator_may_disable_a_helpdesk_account(account, helpdesk):
+    other = services.make_helpdesk(account("grammateiael"), actor=helpdesk)
+    services.disable_account(helpdesk, actor=other, reason="left the team")
+    assert Account.objects.get(pk=helpdesk.pk).state == AccountState.DISABLED
+    # The one left is now the last active operator.
+    with pytest.raises(ValidationError) as excinfo:
+        services.retire_account(other, actor=None)
+    assert code(excinfo) == "staff.last_helpdesk"
+
+
+def test_i12_granting_secretariat_to_an_operator_is_checked_as_a_revoke(account, helpdesk):
+    with pytest.raises(ValidationError) as excinfo:
+        services.grant_role(helpdesk, StaffRole.SECRETARIAT, actor=helpdesk)
+    assert code(excinfo) == "staff.self"
+    with pytest.raises(ValidationError) as excinfo:
+        services.grant_role(helpdesk, StaffRole.SECRETARIAT, actor=None)
+    assert code(excinfo) == "staff.last_helpdesk"
+    assert Account.objects.get(pk=helpdesk.pk).role == StaffRole.HELPDESK
+    with pytest.raises(ValidationError) as excinfo:
+        services.grant_role(helpdesk, StaffRole.HELPDESK, actor=None)
+    assert code(excinfo) == "staff.role_exists"
+    other = services.make_helpdesk(account("grammateiael"), actor=helpdesk)
+    services.grant_role(helpdesk, StaffRole.SECRETARIAT, actor=other)
+    assert Account.objects.get(pk=helpdesk.pk).role == StaffRole.SECRETARIAT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_i12_two_operators_disabling_each_other_at_once_leave_one_on_postgresql(demo, account):
+    """The operators' rows are locked in one order: one wins, the other is the last one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+    first = account("helpdesk")
+    second = services.make_helpdesk(account("grammateiael"), actor=first)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def click(actor, target):
+        try:
+            barrier.wait()
+            services.disable_account(target, actor=actor, reason="tab")
+            outcomes.append("disabled")
+        except ValidationError as exc:
+            outcomes.append(exc.error_list[0].code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=click, args=(first, second)),
+        threading.Thread(target=click, args=(second, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["disabled", "staff.last_helpdesk"]
+    states = set(
+        Account.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)
+    )
+    assert states == {AccountState.ACTIVE, AccountState.DISABLED}
+
+
+@pytest.mark.parametrize("language", ["el", "en"])
+def test_i12_staff_refusals_name_fields_and_roles_in_the_readers_language(
+    helpdesk, school_el, language
+):
+    from django.utils import translation
+
+    with translation.override("en" if language == "el" else "el"):  # raised in the other one
+        with pytest.raises(ValidationError) as empty:
+            services.create_secretariat(
+                username="newsecretary",
+                surname=" ",
+                given_name="Γραμματεία",
+                email="new.secretary@example.com",
+                schools=[school_el],
+                actor=helpdesk,
+            )
+        with pytest.raises(ValidationError) as too_long:
+            services.create_secretariat(
+                username="newsecretary",
+                surname="Νέα",
+                given_name="Γ" * 101,
+                email="new.secretary@example.com",
+                schools=[school_el],
+                actor=helpdesk,
+            )
+        with pytest.raises(ValidationError) as exists:
+            services.make_helpdesk(helpdesk, actor=None)
+    assert empty.value.params["field"] == "surname"  # the machine name stays, for the CLI's JSON
+    with translation.override(language):
+        texts = [" ".join(e.value.messages) for e in (empty, too_long, exists)]
+    if language == "el":
+        assert texts[0] == "Το πεδίο «επώνυμο» είναι υποχρεωτικό."
+        assert texts[1].startswith("Το πεδίο «όνομα» μπορεί")
+        assert texts[2].endswith("έχει ήδη τον ρόλο «χειριστής helpdesk».")
+    else:
+        assert texts[0] == "The field “surname” is required."
+        assert texts[1].startswith("The field “given name” may")
+        assert texts[2].endswith("already has the role “helpdesk operator”.")

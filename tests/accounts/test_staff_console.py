@@ -53,7 +53,7 @@ def test_i12_staff_page_creates_a_secretariat_and_grants_and_revokes(client, hel
 
     assert client.post(STAFF + "helpdesk/", {"account": "grammateianew"}).status_code == 302
     assert Account.objects.get(pk=created.pk).role == StaffRole.HELPDESK
-    client.post(STAFF + "revoke-role/", {"account": "grammateianew"})
+    client.post(STAFF + "revoke-role/", {"account": "grammateianew", "confirmed": "yes"})
     assert Account.objects.get(pk=created.pk).role == ""
     actions = AuditEvent.objects.filter(target_id=str(created.pk), actor=helpdesk)
     assert {"staff.role_granted", "membership.added", "membership.removed"} <= set(
@@ -78,3 +78,25 @@ def test_r8_membership_form_offers_only_secretariat_accounts(client, helpdesk, a
     twice = {"account": account("grammateiael").pk, "school": form["school"]}
     response = client.post("/console/accounts/secretariatmembership/add/", twice)
     assert response.status_code == 200 and response.context["adminform"].form.errors
+
+
+def test_i12_revoke_role_asks_for_a_confirmation_first(client, helpdesk, account):
+    """One click on "Revoke role…" only shows what it means; the confirmation's POST revokes."""
+    client.force_login(helpdesk)
+    secretariat = account("grammateiael")
+    since = AuditEvent.objects.count()
+    response = client.post(STAFF + "revoke-role/", {"account": "grammateiael"})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="revoke-role-form"' in html
+    assert 'name="confirmed" value="yes"' in html and "δεν συνδέεται πια στην κονσόλα" in html
+    assert Account.objects.get(pk=secretariat.pk).role == StaffRole.SECRETARIAT
+    assert AuditEvent.objects.count() == since
+    client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
+    english = client.post(STAFF + "revoke-role/", {"account": "grammateiael"}).content.decode()
+    assert "no longer to the console" in english
+    confirmed = {"account": "grammateiael", "confirmed": "yes"}
+    assert client.post(STAFF + "revoke-role/", confirmed).status_code == 302
+    assert Account.objects.get(pk=secretariat.pk).role == ""
+    assert AuditEvent.objects.filter(
+        action="staff.role_revoked", target_id=str(secretariat.pk)
+    ).exists()

@@ -173,3 +173,54 @@ def test_i12_a_double_click_disables_and_retires_once(operator, account):
     for _ in range(2):
         assert operator.post(act(member, "retire"), form).status_code == 302
     assert len(events("account.retired", member)) == 1
+
+
+def test_i12_a_double_click_on_enable_enables_once_with_no_error(operator, account):
+    member = account("gpapadopoulos")
+    operator.post(act(member, "disable"), {"reason": "phishing"})
+    for _ in range(2):
+        response = operator.post(act(member, "enable"), {"reason": "found it"}, follow=True)
+        html = response.content.decode()
+        assert "ενεργοποιήθηκε ξανά" in html
+        assert "δεν μπορεί να περάσει" not in html
+    assert len(events("account.enabled", member)) == 1
+    member.refresh_from_db()
+    assert member.state == AccountState.ACTIVE
+
+
+def test_i12_the_operators_own_page_has_no_disable_nor_retire(operator, helpdesk):
+    html = operator.get(page(helpdesk)).content.decode()
+    assert 'id="own-account"' in html
+    assert 'id="disable-form"' not in html and 'id="retire-link"' not in html
+    response = operator.post(act(helpdesk, "disable"), {"reason": "oops"}, follow=True)
+    assert "τον δικό σας λογαριασμό" in response.content.decode()
+    form = {"reason": "oops", "confirm_username": helpdesk.username}
+    response = operator.post(act(helpdesk, "retire"), form)
+    assert "τον δικό σας λογαριασμό" in response.content.decode()
+    helpdesk.refresh_from_db()
+    assert helpdesk.state == AccountState.ACTIVE
+    assert not events("account.disabled", helpdesk) and not events("account.retired", helpdesk)
+
+
+def test_r2_i12_the_timeline_has_the_persons_events_too(operator, account, helpdesk):
+    """A new external email is audited against the Person; the account's timeline shows it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kleidi.console.accounts import timeline
+    from kleidi.people.services import update_person
+
+    member = account("gpapadopoulos")
+    update_person(member.person, {"external_email": "new@example.org"}, actor=helpdesk)
+    operator.post(act(member, "disable"), {"reason": "phishing"})
+    html = operator.get(page(member)).content.decode()
+    assert 'data-action="data.changed"' in html and 'data-action="account.disabled"' in html
+    assert "email εκτός ΕΜΠ" in html and "new@example.org" not in html
+    with CaptureQueriesContext(connection) as queries:
+        rows = timeline(member)
+    assert len(queries) == 1
+    assert [r["event"].action for r in rows][:2] == ["account.disabled", "data.changed"]
+    # Another person's change is not on this account's timeline.
+    other = account("salexiou")
+    update_person(other.person, {"external_email": "other@example.org"}, actor=helpdesk)
+    assert sum(r["event"].action == "data.changed" for r in timeline(member)) == 1

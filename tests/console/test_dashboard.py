@@ -295,3 +295,26 @@ def test_i12_charts_scale_escape_and_carry_no_inline_style():
     assert float(widths[0]) == 2 * float(widths[1]) and float(widths[2]) == 0
     empty = str(charts.horizontal("c4", "t", [charts.Bar("x", 0)]))
     assert 'width="0.0"' in empty  # no division by zero when every bar is 0
+
+
+def test_r14_i12_an_end_date_of_31_december_is_a_december_expiry(client, demo, account):
+    """R14 stores end date D as D+1 00:00: the bar is the month of D, as is the list it opens."""
+    from kleidi.accounts.services.transitions import end_of_day
+
+    local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
+    last = dt.date(local.year, 12, 31)
+    _set("gpapadopoulos", expires_at=end_of_day(last))
+    board = dashboard.build(account("helpdesk"), now=timezone.now())
+    december, january = f"{last:%Y-%m}", f"{last + DAY:%Y-%m}"
+    bars = {n.href.rsplit("=", 1)[1]: n for n in board.months}
+    client.force_login(account("helpdesk"))
+    assert "gpapadopoulos" in listed_in(client, bars[december].href)
+    assert "gpapadopoulos" not in listed_in(client, bars[january].href)
+    for month in (december, january):
+        assert bars[month].value == len(listed_in(client, bars[month].href))
+
+
+def listed_in(client, href: str) -> set[str]:
+    response = client.get(href)
+    assert response.status_code == 200
+    return {a.username for a in response.context["cl"].queryset}

@@ -162,3 +162,20 @@ def test_i12_two_tabs_at_once_send_one_message_on_postgresql(demo, account):
         thread.join()
     assert sorted(outcomes) == [False, True]
     assert OutboxMessage.objects.filter(account=member, template="reset").count() == 1
+
+
+def test_i12_link_state_reads_in_the_language_it_is_shown_in(account, helpdesk):
+    """The state's label is filled in when the message is shown, not when it is raised."""
+    from django.utils import translation
+
+    member = account("gpapadopoulos")
+    disable_account(member, actor=helpdesk, reason="phishing")
+    for raised, shown in (("el", "en"), ("en", "el")):
+        with translation.override(raised), pytest.raises(ValidationError) as excinfo:
+            links.send_link_for(member, actor=helpdesk)
+        with translation.override(shown):
+            text = " ".join(excinfo.value.messages)
+        if shown == "en":
+            assert "is disabled:" in text and "απενεργοποιημένος" not in text
+        else:
+            assert "«απενεργοποιημένος»" in text and "disabled" not in text

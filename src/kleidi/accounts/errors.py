@@ -77,6 +77,11 @@ MESSAGES = {
         "Για επιβεβαίωση πληκτρολογήστε ακριβώς το όνομα χρήστη «%(username)s».",
         "To confirm, type the username “%(username)s” exactly.",
     ),
+    "account.self": (
+        "Δεν μπορείτε να απενεργοποιήσετε ή να καταργήσετε τον δικό σας λογαριασμό· ζητήστε "
+        "το από άλλον χειριστή.",
+        "You cannot disable or retire your own account; ask another operator.",
+    ),
     "membership.exists": (
         "Ο λογαριασμός «%(username)s» είναι ήδη γραμματεία της σχολής «%(school)s».",
         "Account “%(username)s” is already a secretariat of school “%(school)s”.",
@@ -100,8 +105,8 @@ MESSAGES = {
         "There is no role “%(value)s” (secretariat or helpdesk).",
     ),
     "staff.role_exists": (
-        "Ο λογαριασμός «%(username)s» έχει ήδη τον ρόλο «%(role)s».",
-        "Account “%(username)s” already has the role “%(role)s”.",
+        "Ο λογαριασμός «%(username)s» έχει ήδη τον ρόλο «%(label)s».",
+        "Account “%(username)s” already has the role “%(label)s”.",
     ),
     "staff.no_role": (
         "Ο λογαριασμός «%(username)s» δεν έχει ρόλο προσωπικού.",
@@ -116,12 +121,12 @@ MESSAGES = {
         "“%(username)s” is the last active helpdesk operator; make another one first.",
     ),
     "staff.name_required": (
-        "Το πεδίο «%(field)s» είναι υποχρεωτικό.",
-        "The field “%(field)s” is required.",
+        "Το πεδίο «%(label)s» είναι υποχρεωτικό.",
+        "The field “%(label)s” is required.",
     ),
     "staff.name_too_long": (
-        "Το πεδίο «%(field)s» μπορεί να έχει το πολύ %(max)s χαρακτήρες.",
-        "The field “%(field)s” may have at most %(max)s characters.",
+        "Το πεδίο «%(label)s» μπορεί να έχει το πολύ %(max)s χαρακτήρες.",
+        "The field “%(label)s” may have at most %(max)s characters.",
     ),
     "staff.no_such_school": (
         "Δεν υπάρχει σχολή με κωδικό «%(value)s».",

@@ -108,13 +108,19 @@ def next_month(start: dt.datetime) -> dt.datetime:
     return start.replace(year=year, month=month)
 
 
+# R14 stores the expiry of end date D as D+1 00:00 (`end_of_day`): an account counts in the
+# month of its last usable moment, so an expiry exactly at a month's first midnight belongs to
+# the month before (a programme ending 31/12 is a December expiry, not a January one).
+LAST_MOMENT = dt.timedelta(microseconds=1)
+
+
 def expiring_in_month(accounts: QuerySet[Account], start: dt.datetime, now: dt.datetime):
-    """Usable accounts whose expiry is still to come and falls in the month from `start`."""
+    """Usable accounts still to expire whose last usable moment falls in the month from `start`."""
     return accounts.filter(
+        Q(expires_at__gt=now),
+        Q(expires_at__gt=start),
         state__in=USABLE,
-        expires_at__gt=now,
-        expires_at__gte=start,
-        expires_at__lt=next_month(start),
+        expires_at__lte=next_month(start),
     )
 
 
@@ -128,8 +134,8 @@ def expiries_by_month(
         starts.append(next_month(starts[-1]))
     rows = (
         in_scope(schools)
-        .filter(state__in=USABLE, expires_at__gt=now, expires_at__lt=next_month(starts[-1]))
-        .annotate(month=TruncMonth("expires_at", tzinfo=athens))
+        .filter(state__in=USABLE, expires_at__gt=now, expires_at__lte=next_month(starts[-1]))
+        .annotate(month=TruncMonth(F("expires_at") - LAST_MOMENT, tzinfo=athens))
         .values("month")
         .annotate(n=Count("pk"))
         .order_by()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kleidi.audit.models import AuditEvent
@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "staff.role_revoked": _("staff role revoked"),
     "directory.pushed": _("directory entry pushed"),
     "data.changed": _("data changed"),
+    "person.created": _("person recorded"),
 }
 
 
@@ -42,10 +43,19 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def events_for(target: models.Model, limit: int = TIMELINE_LIMIT) -> QuerySet[AuditEvent]:
-    """The events whose target is `target`, newest first, at most `limit` (one query)."""
+def events_for(*targets: models.Model, limit: int = TIMELINE_LIMIT) -> QuerySet[AuditEvent]:
+    """The events whose target is any of `targets`, newest first, at most `limit` (one query).
+
+    An account's timeline passes the account and its person: R2's changes
+    (a new external email, a corrected name) are audited against the Person.
+    """
+    whose = Q()
+    for target in targets:
+        whose |= Q(target_type=target._meta.model_name, target_id=str(target.pk))
+    if not targets:
+        return AuditEvent.objects.none()
     return (
-        AuditEvent.objects.filter(target_type=target._meta.model_name, target_id=str(target.pk))
+        AuditEvent.objects.filter(whose)
         .select_related("school")
         .order_by("-created_at", "-pk")[:limit]
     )

@@ -22,7 +22,7 @@ member whether the directory has their change yet; it cannot push.
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -47,6 +47,7 @@ from kleidi.credentials.services.helpdesk import PURPOSE_BY_STATE, mask_email, s
 from kleidi.directory import selectors as directory
 from kleidi.directory.services.push import push_now
 from kleidi.errors import message
+from kleidi.people.models import Person
 from kleidi.request import client_ip
 
 STATE_LABELS = {
@@ -160,7 +161,11 @@ class AccountAdmin(SchoolScopedAdmin):
             context["directory"] = directory.account_status(obj)
             context["directory_label"] = STATE_LABELS[context["directory"].state]
             context["can_push"] = settings.LDAP_ENABLED and self._may_push(request)
-            context.update(_actions_context(obj, may_act=self._may_push(request)))
+            context.update(
+                _actions_context(
+                    obj, may_act=self._may_push(request), own=obj.pk == request.user.pk
+                )
+            )
             context["timeline"] = timeline(obj)
         context.update(show_save=False, show_save_and_continue=False, show_delete=False)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -327,15 +332,19 @@ def _link_message(outcome) -> str:
     return gettext("A password reset link was sent to %(to)s.") % params
 
 
-def _actions_context(account: Account, *, may_act: bool) -> dict:
-    """Which of the page's forms to show: only those the account's state allows."""
+def _actions_context(account: Account, *, may_act: bool, own: bool = False) -> dict:
+    """Which of the page's forms to show: only those the account's state allows.
+
+    On the operator's own page there is no disable nor retire (`account.self`).
+    """
     state = account.effective_state
     link_purpose = PURPOSE_BY_STATE.get(state)
     return {
         "may_act": may_act,
-        "can_disable": state != AccountState.DISABLED and state != AccountState.RETIRED,
+        "own": own,
+        "can_disable": not own and state not in (AccountState.DISABLED, AccountState.RETIRED),
         "can_enable": account.state == AccountState.DISABLED,
-        "can_retire": state != AccountState.RETIRED,
+        "can_retire": not own and state != AccountState.RETIRED,
         "link_purpose": link_purpose.value if link_purpose else "",
         "link_to": mask_email(account.email) if account.email else "",
         "reason_chars": services.REASON_CHARS,
@@ -346,14 +355,28 @@ def _actions_context(account: Account, *, may_act: bool) -> dict:
 TIMELINE_DETAILS = ("reason", "purpose", "to", "school", "role")
 
 
+def _field_label(name: str) -> str:
+    try:
+        return str(Person._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
 def timeline(account: Account) -> list[dict]:
-    """The account's own events, newest first, each with its label and a short summary."""
+    """The account's and its person's events, newest first, each with its label and a summary.
+
+    R2's changes to the person (a new external email, a corrected name) are
+    audited against the Person, so they are read with the account's (one query).
+    """
     states = dict(AccountState.choices)
     purposes = dict(LinkPurpose.choices)
+    targets = (account, Person(pk=account.person_id)) if account.person_id else (account,)
     rows = []
-    for event in events_for(account):
+    for event in events_for(*targets):
         details = event.details or {}
         parts = []
+        if isinstance(details.get("changes"), dict):
+            parts.append(", ".join(_field_label(name) for name in details["changes"]))
         if "from" in details and "to" in details and details["from"] in states:
             parts.append(f"{states[details['from']]} → {states.get(details['to'], details['to'])}")
         for key in TIMELINE_DETAILS:

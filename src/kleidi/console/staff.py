@@ -181,6 +181,7 @@ class StaffViews:
         return self._done(request, text % {"username": account.username})
 
     def revoke_role(self, request):
+        """The staff page's button asks first: only the confirmation page's POST revokes."""
         if refused := self._check(request):
             return refused
         account = staff_accounts().filter(username=request.POST.get("account", "")).first()
@@ -188,6 +189,15 @@ class StaffViews:
             return self._refused(
                 request, ValidationError(gettext("No such staff account."), code="invalid")
             )
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.modeladmin.admin_site.each_context(request),
+                "title": gettext("Revoke the staff role of %(username)s")
+                % {"username": account.username},
+                "opts": self.modeladmin.model._meta,
+                "member": account,
+            }
+            return TemplateResponse(request, "console/staff_revoke_role.html", context)
         try:
             services.revoke_role(account, **self._audit(request))
         except ValidationError as exc:

@@ -28,10 +28,10 @@ from django.db import transaction
 from kleidi.accounts.models import Account, AccountKind, AccountState, StaffRole
 from kleidi.accounts.services.creation import create_account
 from kleidi.accounts.services.memberships import add_membership, remove_membership
-from kleidi.accounts.services.transitions import locked
+from kleidi.accounts.services.transitions import locked, locked_keeping_an_operator
 from kleidi.audit.services import record
 from kleidi.errors import error
-from kleidi.people.models import School
+from kleidi.people.models import Person, School
 from kleidi.people.services import create_person
 from kleidi.people.validation import clean_external_email
 
@@ -40,11 +40,13 @@ NAME_CHARS = 100
 
 
 def _name(value: str, field: str) -> str:
+    """`field` stays the machine name (the CLI's JSON); `label` is the lazy, translated one."""
     value = unicodedata.normalize("NFC", " ".join((value or "").split()))
+    label = Person._meta.get_field(field).verbose_name
     if not value:
-        raise error("staff.name_required", field=field)
+        raise error("staff.name_required", field=field, label=label)
     if len(value) > NAME_CHARS:
-        raise error("staff.name_too_long", field=field, max=NAME_CHARS)
+        raise error("staff.name_too_long", field=field, label=label, max=NAME_CHARS)
     return value
 
 
@@ -124,15 +126,30 @@ def _drop_memberships(account: Account, *, actor, client_ip) -> None:
         remove_membership(membership, actor=actor, client_ip=client_ip)
 
 
+def _locked_for(account: Account, role: str, *, actor) -> Account:
+    """The row locked; demoting an operator is checked as revoke_role checks it."""
+
+    def demotes(row: Account) -> bool:
+        return row.role == StaffRole.HELPDESK and role != StaffRole.HELPDESK
+
+    if not demotes(account):
+        account = locked(account)
+        if not demotes(account):  # the row, read under its lock
+            return account
+    return locked_keeping_an_operator(account, actor=actor, self_code="staff.self")
+
+
 @transaction.atomic
 def grant_role(account: Account, role: str, *, actor=None, client_ip=None) -> Account:
     """Give a staff-kind account `role`; audited as `staff.role_granted` with the role before."""
     if role not in ROLES:
         raise error("staff.role_invalid", value=role)
-    account = locked(account)
+    account = _locked_for(account, role, actor=actor)
     _check_staff_account(account)
     if account.role == role:
-        raise error("staff.role_exists", username=account.username, role=role)
+        raise error(
+            "staff.role_exists", username=account.username, role=role, label=StaffRole(role).label
+        )
     before = account.role
     if before == StaffRole.SECRETARIAT:
         _drop_memberships(account, actor=actor, client_ip=client_ip)
@@ -156,21 +173,12 @@ def make_helpdesk(account: Account, *, actor=None, client_ip=None) -> Account:
 @transaction.atomic
 def revoke_role(account: Account, *, actor=None, client_ip=None) -> Account:
     """The account keeps signing in to the portal, but no longer to the console; audited."""
-    account = locked(account)
     if not account.role:
         raise error("staff.no_role", username=account.username)
-    if actor is not None and actor.pk == account.pk:
-        raise error("staff.self", username=account.username)
-    if account.role == StaffRole.HELPDESK:
-        # Lock every operator's row, so two operators revoking each other cannot both win.
-        operators = list(
-            Account.objects.select_for_update()
-            .filter(role=StaffRole.HELPDESK, state=AccountState.ACTIVE)
-            .exclude(pk=account.pk)
-            .values_list("pk", flat=True)
-        )
-        if not operators:
-            raise error("staff.last_helpdesk", username=account.username)
+    # Operators' rows locked, so two operators revoking each other cannot both win.
+    account = locked_keeping_an_operator(account, actor=actor, self_code="staff.self")
+    if not account.role:
+        raise error("staff.no_role", username=account.username)
     before = account.role
     _drop_memberships(account, actor=actor, client_ip=client_ip)
     account.role = StaffRole.NONE

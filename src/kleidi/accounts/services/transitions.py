@@ -10,6 +10,7 @@ from django.utils import timezone
 from kleidi.accounts.models import (
     Account,
     AccountState,
+    StaffRole,
 )
 from kleidi.accounts.signals import account_changed
 from kleidi.audit.services import record
@@ -117,6 +118,36 @@ def checked_reason(reason: str, *, actor) -> str:
     return reason
 
 
+def _active_operators(exclude=None) -> list[int]:
+    """Lock every active helpdesk operator's row, in pk order (one order: no deadlock)."""
+    operators = Account.objects.select_for_update(of=("self",)).filter(
+        role=StaffRole.HELPDESK, state=S.ACTIVE
+    )
+    if exclude is not None:
+        operators = operators.exclude(pk=exclude)
+    return list(operators.order_by("pk").values_list("pk", flat=True))
+
+
+def locked_keeping_an_operator(account: Account, *, actor, self_code: str) -> Account:
+    """The account under its row lock, refused if acting on it could leave the console unrun.
+
+    Nobody acts on their own account this way (`self_code`), and the last
+    active helpdesk operator keeps their account and role (`staff.last_helpdesk`);
+    an operator not active (pending, disabled) is not one the console runs on.
+    The operators' rows are locked before the account's, in one order, so two
+    operators disabling (or demoting) each other serialise and the second is refused.
+    """
+    if actor is not None and actor.pk == account.pk:
+        raise error(self_code, username=account.username)
+    if account.role == StaffRole.HELPDESK:
+        _active_operators()
+    account = locked(account)
+    last = account.role == StaffRole.HELPDESK and account.state == S.ACTIVE
+    if last and not _active_operators(exclude=account.pk):
+        raise error("staff.last_helpdesk", username=account.username)
+    return account
+
+
 @transaction.atomic
 def disable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
     """The helpdesk disables an account (reversible); a person gives a reason (issue 12 §2).
@@ -125,7 +156,7 @@ def disable_account(account: Account, *, actor, reason: str = "", client_ip=None
     click, or a second tab, serialises on the row lock and finds it done.
     """
     reason = checked_reason(reason, actor=actor)
-    account = locked(account)
+    account = locked_keeping_an_operator(account, actor=actor, self_code="account.self")
     if account.state == S.DISABLED:
         return account
     return transition(
@@ -147,12 +178,19 @@ def _usable_state(account: Account) -> str:
 
 @transaction.atomic
 def enable_account(account: Account, *, actor, reason: str = "", client_ip=None) -> Account:
-    """The helpdesk re-enables a disabled account; a person gives a reason (issue 12 §2)."""
+    """The helpdesk re-enables a disabled account; a person gives a reason (issue 12 §2).
+
+    Enabling an account already usable again changes nothing and writes nothing,
+    as disable does: a double click, or a second tab, finds it done. A retired
+    account is never enabled (R6).
+    """
     account = locked(account)
-    if account.state != S.DISABLED:
+    if account.state == S.RETIRED:
         raise error(
             "account.transition", username=account.username, old=account.state, new=S.ACTIVE
         )
+    if account.state != S.DISABLED:
+        return account
     reason = checked_reason(reason, actor=actor)
     return transition(
         account,
@@ -166,9 +204,12 @@ def enable_account(account: Account, *, actor, reason: str = "", client_ip=None)
 
 @transaction.atomic
 def retire_account(account: Account, *, actor=None, reason: str = "", client_ip=None) -> Account:
-    """R6: disabled for ever; never renewed, never reactivated; a person gives a reason."""
+    """R6: disabled for ever; never renewed, never reactivated; a person gives a reason.
+
+    Nobody retires their own account, nor the last active helpdesk operator's.
+    """
     reason = checked_reason(reason, actor=actor)
-    account = locked(account)
+    account = locked_keeping_an_operator(account, actor=actor, self_code="account.self")
     return transition(
         account,
         S.RETIRED,

@@ -92,7 +92,8 @@ def send_link_for(
     state = account.effective_state
     purpose = PURPOSE_BY_STATE.get(state)
     if purpose is None:
-        label = str(AccountState(state).label)
+        # The lazy label: the message reads in the language it is shown in, not raised in.
+        label = AccountState(state).label
         raise error("link.state", username=account.username, state=state, label=label)
     address = account.email
     if not address:
