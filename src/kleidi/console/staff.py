@@ -139,20 +139,19 @@ class StaffViews:
         return self._render(request, create_form=form, status=400)
 
     def grant(self, request):
-        if refused := self._check(request):
-            return refused
-        form = MembershipForm(request.POST)
-        if not form.is_valid():
-            return self._refused(request, ValidationError(list(form.errors.values())))
-        account, school = form.cleaned_data["account"], form.cleaned_data["school"]
-        try:
-            services.add_membership(account, school, **self._audit(request))
-        except ValidationError as exc:
-            return self._refused(request, exc)
-        text = gettext("%(username)s now acts for %(school)s.")
-        return self._done(request, text % {"username": account.username, "school": school})
+        return self._membership(
+            request, services.add_membership, gettext("%(username)s now acts for %(school)s.")
+        )
 
     def revoke(self, request):
+        return self._membership(
+            request,
+            services.revoke_membership,
+            gettext("%(username)s no longer acts for %(school)s."),
+        )
+
+    def _membership(self, request, service, done_text: str):
+        """Grant or revoke one school membership: the same form, check and refusals."""
         if refused := self._check(request):
             return refused
         form = MembershipForm(request.POST)
@@ -160,11 +159,10 @@ class StaffViews:
             return self._refused(request, ValidationError(list(form.errors.values())))
         account, school = form.cleaned_data["account"], form.cleaned_data["school"]
         try:
-            services.revoke_membership(account, school, **self._audit(request))
+            service(account, school, **self._audit(request))
         except ValidationError as exc:
             return self._refused(request, exc)
-        text = gettext("%(username)s no longer acts for %(school)s.")
-        return self._done(request, text % {"username": account.username, "school": school})
+        return self._done(request, done_text % {"username": account.username, "school": school})
 
     def helpdesk(self, request):
         if refused := self._check(request):
